@@ -1,0 +1,60 @@
+/**
+ * How the CLI talks to people and to scripts. Errors go to stderr as
+ * `callvault: error: ...` then `callvault: hint: ...`, lowercase, no final
+ * period (house style, after age). `--json` output goes to stdout, one JSON
+ * document, and nothing else is printed there.
+ */
+import { CallvaultError } from '../errors.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stdout is a terminal: progress bars and colour only then. */
+  readonly isTTY: boolean;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  get isTTY() { return process.stdout.isTTY === true; },
+};
+
+/** Collects output: commands run in-process in tests write here. */
+export class BufferIo implements Io {
+  stdout = '';
+  stderr = '';
+  readonly isTTY = false;
+  out(t: string): void { this.stdout += t.endsWith('\n') ? t : t + '\n'; }
+  err(t: string): void { this.stderr += t.endsWith('\n') ? t : t + '\n'; }
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+function clean(s: string): string {
+  return lowerFirst(s.trim().replace(/\.$/, ''));
+}
+
+/** Prints an error the house way and returns the exit code to use. */
+export function reportError(io: Io, err: unknown): number {
+  if (err instanceof CallvaultError) {
+    io.err(`callvault: error: ${clean(err.message)}`);
+    let cause: unknown = err.cause;
+    // Keep the cause chain visible: the operator often needs the OS error (ENOSPC, EACCES).
+    while (cause instanceof Error) {
+      io.err(`callvault: error: caused by: ${clean(cause.message)}`);
+      cause = cause.cause;
+    }
+    io.err(`callvault: hint: ${clean(err.hint)}`);
+    return err.exit;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.err(`callvault: error: ${clean(message)}`);
+  io.err('callvault: hint: this is unexpected; rerun with CALLVAULT_LOG_LEVEL=debug and report it');
+  return 70; // EX_SOFTWARE
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}

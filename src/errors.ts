@@ -1,0 +1,110 @@
+/**
+ * The error catalogue: every failure callvault reports has a stable code
+ * `CV_ERR_<AREA>_<WHAT>`, a message template, and a hint that tells the
+ * operator how to fix it. docs/errors.md documents each code; a unit test keeps
+ * the two in sync. "No" answers (a caller objected, a frame we do not handle)
+ * are values, never errors: these are for things that are broken.
+ *
+ * Areas keep their own block below so that parallel work edits distinct lines.
+ */
+
+export interface ErrorSpec {
+  /** Message; `%s` placeholders are filled from the `args` given at throw time. */
+  readonly message: string;
+  /** How to fix it: shown as `callvault: hint: ...` by the CLI. */
+  readonly hint: string;
+  /** Process exit code when a CLI command fails with this error (default 1). */
+  readonly exit?: number;
+}
+
+/** sysexits.h EX_CONFIG: the CLI exits 78 on bad configuration. */
+export const EXIT_CONFIG = 78;
+
+export const catalogue = {
+  // --- config -------------------------------------------------------------
+  CV_ERR_CONFIG_READ: { message: 'cannot read config file %s', hint: 'check the path given to --config and its permissions', exit: EXIT_CONFIG },
+  CV_ERR_CONFIG_PARSE: { message: 'config file %s is not valid YAML: %s', hint: 'fix the YAML syntax at the position shown', exit: EXIT_CONFIG },
+  CV_ERR_CONFIG_INVALID: { message: 'invalid config: %s', hint: 'see config/callvault.example.yaml and the configuration reference in README.md', exit: EXIT_CONFIG },
+
+  // --- cli ----------------------------------------------------------------
+  CV_ERR_CLI_USAGE: { message: '%s', hint: 'run `callvault help <command>` for usage', exit: 64 },
+
+  // --- pbx: asterisk ---------------------------------------------------------
+  CV_ERR_AMI_CONNECT: { message: 'cannot connect to AMI at %s', hint: 'check that Asterisk runs, that manager.conf enables the manager on that address, and the pbx.asterisk.ami settings' },
+  CV_ERR_AMI_LOGIN: { message: 'AMI login refused for user %s', hint: 'check the username and secret in manager.conf and pbx.asterisk.ami' },
+  CV_ERR_AMI_TIMEOUT: { message: 'AMI action %s got no response within %s ms', hint: 'check Asterisk load and the AMI link; callvault fails closed on payment pauses when this happens' },
+  CV_ERR_AMI_ACTION: { message: 'AMI action %s failed: %s', hint: 'see the Asterisk log for the reason' },
+  CV_ERR_AMI_FRAME: { message: 'malformed AMI frame: %s', hint: 'this is a protocol error; report it with the Asterisk version' },
+  CV_ERR_AMI_CLOSED: { message: 'AMI connection closed', hint: 'callvault reconnects with backoff; check Asterisk if this persists' },
+  CV_ERR_AGI_FRAME: { message: 'malformed AGI frame: %s', hint: 'check that the dialplan calls AGI(agi://...) as in dialplan/asterisk/callvault.conf' },
+  CV_ERR_AGI_TIMEOUT: { message: 'AGI command %s got no response within %s ms', hint: 'check the Asterisk load; the call continues unrecorded' },
+  CV_ERR_AGI_HANGUP: { message: 'AGI channel hung up', hint: 'the caller hung up during call control; nothing to fix' },
+  CV_ERR_AGI_LISTEN: { message: 'cannot listen for FastAGI on %s', hint: 'another process holds the port, or the address is wrong: check pbx.asterisk.agi.listen' },
+
+  // --- pbx: freeswitch ------------------------------------------------------
+  CV_ERR_ESL_CONNECT: { message: 'cannot connect to the FreeSWITCH Event Socket at %s', hint: 'check that mod_event_socket is loaded and listens there (event_socket.conf.xml)' },
+  CV_ERR_ESL_AUTH: { message: 'Event Socket authentication refused', hint: 'check the password in event_socket.conf.xml and pbx.freeswitch.esl.password' },
+  CV_ERR_ESL_FRAME: { message: 'malformed Event Socket frame: %s', hint: 'this is a protocol error; report it with the FreeSWITCH version' },
+  CV_ERR_ESL_TIMEOUT: { message: 'Event Socket command %s got no reply within %s ms', hint: 'check FreeSWITCH load; payment pauses fail closed when this happens' },
+  CV_ERR_ESL_COMMAND: { message: 'Event Socket command %s failed: %s', hint: 'see the FreeSWITCH log for the reason' },
+  CV_ERR_ESL_CLOSED: { message: 'Event Socket connection closed', hint: 'callvault reconnects with backoff; check FreeSWITCH if this persists' },
+  CV_ERR_ESL_LISTEN: { message: 'cannot listen for outbound Event Socket connections on %s', hint: 'another process holds the port, or the address is wrong: check pbx.freeswitch.outbound.listen' },
+
+  // --- calls ----------------------------------------------------------------
+  CV_ERR_CALL_TRANSITION: { message: 'illegal call transition %s -> %s on event %s', hint: 'this is a bug in callvault; report it with the log line' },
+  CV_ERR_SPOOL_WRITE: { message: 'cannot write to spool %s', hint: 'check free space and permissions of storage.spool' },
+
+  // --- archive ----------------------------------------------------------------
+  CV_ERR_ARCHIVE_WAV: { message: 'not a supported WAV file: %s (%s)', hint: 'callvault reads 16-bit PCM WAV, mono or stereo, 8 to 48 kHz' },
+  CV_ERR_ARCHIVE_META: { message: 'spool metadata missing or invalid for %s: %s', hint: 'each WAV in the spool needs a JSON file beside it (docs/spec.md, "Spool"); backfill with `callvault archive --spool DIR --line LINE --purpose PURPOSE`' },
+  CV_ERR_ARCHIVE_RECIPIENTS: { message: 'no age recipients configured for purpose %s', hint: 'add public keys under archive.recipients.%s in the config (generate one with `callvault keygen`)' },
+  CV_ERR_ARCHIVE_PERMISSIONS: { message: 'storage directory %s is accessible by other users (mode %s)', hint: 'run `chmod 700` on it: recordings and the index must not be world-readable', exit: EXIT_CONFIG },
+  CV_ERR_ARCHIVE_DISK_FULL: { message: 'no space left while archiving %s', hint: 'free disk space; the WAV is kept in the spool and archiving resumes by itself' },
+  CV_ERR_ARCHIVE_ENCODE: { message: 'Opus encoding failed for %s', hint: 'the WAV may be damaged; check it with `soxi`' },
+  CV_ERR_ARCHIVE_EXISTS: { message: 'refusing to overwrite %s', hint: 'choose another output path or remove the existing file' },
+  CV_ERR_ARCHIVE_NOT_FOUND: { message: 'no recording with id %s', hint: 'list recordings with `callvault list`' },
+  CV_ERR_ARCHIVE_FILE_MISSING: { message: 'the encrypted file for %s is missing: %s', hint: 'restore it from backup, or run `callvault verify` to list all missing files' },
+  CV_ERR_ARCHIVE_CORRUPT: { message: 'recording %s is corrupted: %s', hint: 'restore the file from backup; `callvault verify` checks every file' },
+  CV_ERR_ARCHIVE_IDENTITY: { message: 'cannot use identity file %s: %s', hint: 'pass an age identity that matches one of the recording\'s recipients (`callvault keygen` writes one)' },
+  CV_ERR_ARCHIVE_DECRYPT: { message: 'cannot decrypt %s: %s', hint: 'the identity does not match any recipient of this recording, or the file is damaged' },
+  CV_ERR_ARCHIVE_REASON: { message: 'a reason is required', hint: 'pass --reason "..." : every access to a recording is traced' },
+
+  // --- index --------------------------------------------------------------------
+  CV_ERR_INDEX_OPEN: { message: 'cannot open the index at %s', hint: 'check storage.dir permissions; another process may hold a write lock' },
+  CV_ERR_INDEX_MIGRATION: { message: 'index migration %s failed', hint: 'the index is unchanged; restore from backup or rebuild it with `callvault reindex`' },
+  CV_ERR_INDEX_NEWER: { message: 'the index schema version %s is newer than this callvault supports (%s)', hint: 'upgrade callvault' },
+  CV_ERR_INDEX_READONLY: { message: 'the index at %s is read-only or locked', hint: 'check file permissions, free space, and that no other process holds it' },
+  CV_ERR_AUDIT_CHAIN: { message: 'audit chain broken at row %s: %s', hint: 'the audit table was changed outside callvault; investigate and restore from backup' },
+
+  // --- ops ----------------------------------------------------------------------
+  CV_ERR_OPS_NUMBER: { message: 'not a valid phone number: %s', hint: 'give the number in E.164 form (+33123456789) or in national form with ops.defaultCountry set' },
+  CV_ERR_OPS_HELD: { message: 'recording %s is under legal hold', hint: 'release the hold first with `callvault release` if the hold no longer applies' },
+  CV_ERR_OPS_HMAC_KEY: { message: 'cannot read the hashing key %s', hint: 'set privacy.hashKeyFile to a file of at least 32 random bytes (`head -c 32 /dev/urandom > key`), mode 0600' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+function format(template: string, args: readonly unknown[]): string {
+  let i = 0;
+  return template.replace(/%s/g, () => (i < args.length ? String(args[i++]) : '%s'));
+}
+
+/** The one error class. Keep the cause: pass `{ cause }` whenever wrapping. */
+export class CallvaultError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exit: number;
+
+  constructor(code: ErrorCode, args: readonly unknown[] = [], options: { cause?: unknown; hint?: string } = {}) {
+    const spec: ErrorSpec = catalogue[code];
+    super(format(spec.message, args), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CallvaultError';
+    this.code = code;
+    this.hint = options.hint ?? format(spec.hint, args);
+    this.exit = spec.exit ?? 1;
+  }
+}
+
+export function isCallvaultError(err: unknown, code?: ErrorCode): err is CallvaultError {
+  return err instanceof CallvaultError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,4 @@
+export * from './purpose.js';
+export * from './sampling.js';
+export * from './consent.js';
+export * from './retention.js';
