@@ -1,0 +1,49 @@
+/**
+ * A call's state as a discriminated union, and the explicit table of legal
+ * transitions. Anything not in the table is a bug: it is logged with
+ * CV_ERR_CALL_TRANSITION and the state is left unchanged, never silently
+ * accepted (a lost "paused" would mean card data in a recording).
+ */
+import type { FinalDecision } from '../policy/consent.js';
+
+export interface PauseInterval {
+  startOffsetMs: number;
+  endOffsetMs: number | null;
+  /** muted: silence written, timeline kept; stopped: the recording was ended (fail closed). */
+  outcome: 'muted' | 'stopped';
+}
+
+export type CallState =
+  | { kind: 'dialogue' }
+  | { kind: 'unrecorded'; reason: FinalDecision['reason'] | 'start-failed' }
+  | { kind: 'starting'; recordingId: string }
+  | { kind: 'recording'; recordingId: string; startedAt: number }
+  | { kind: 'pausing'; recordingId: string; startedAt: number; requestedAt: number }
+  | { kind: 'paused'; recordingId: string; startedAt: number; pausedAt: number }
+  | { kind: 'stopped-closed'; recordingId: string; startedAt: number; stoppedAt: number }
+  | { kind: 'ended'; recordingId: string | null; startedAt: number | null; endedAt: number }
+  | { kind: 'handed-off'; recordingId: string };
+
+export type CallEvent =
+  | 'skip' | 'start' | 'started' | 'start-failed'
+  | 'pause' | 'paused' | 'pause-failed' | 'resume'
+  | 'hangup' | 'file-finished';
+
+export type StateKind = CallState['kind'];
+
+/** from -> event -> allowed target kinds. */
+export const TRANSITIONS: Readonly<Record<StateKind, Partial<Record<CallEvent, readonly StateKind[]>>>> = {
+  'dialogue': { skip: ['unrecorded'], start: ['starting'], hangup: ['ended'] },
+  'starting': { started: ['recording'], 'start-failed': ['unrecorded'], hangup: ['ended'] },
+  'recording': { pause: ['pausing'], hangup: ['ended'] },
+  'pausing': { paused: ['paused'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
+  'paused': { resume: ['recording'], hangup: ['ended'] },
+  'stopped-closed': { hangup: ['ended'] },
+  'unrecorded': { hangup: ['ended'] },
+  'ended': { 'file-finished': ['handed-off'] },
+  'handed-off': {},
+};
+
+export function canTransition(from: StateKind, event: CallEvent, to: StateKind): boolean {
+  return TRANSITIONS[from][event]?.includes(to) ?? false;
+}

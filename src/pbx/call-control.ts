@@ -1,0 +1,77 @@
+/**
+ * The one internal interface between a PBX adapter and the call sessions.
+ * Adapters (src/pbx/asterisk, src/pbx/freeswitch) translate their protocol
+ * into these calls and events and decide nothing; src/calls drives them with
+ * the pure policy in src/policy.
+ */
+import type { CallerInput, PromptName } from '../policy/consent.js';
+
+export type PbxKind = 'asterisk' | 'freeswitch';
+
+/** What the PBX tells us about a call when it hands it over at entry. */
+export interface CallInfo {
+  readonly pbx: PbxKind;
+  /** The channel's own id (Asterisk Uniqueid, FreeSWITCH Unique-ID). */
+  readonly callId: string;
+  /** Shared by every leg of the call (Asterisk Linkedid, FreeSWITCH Channel-Call-UUID): the sampling key. */
+  readonly linkedId: string;
+  /** The channel name (Asterisk) or uuid (FreeSWITCH) used to address commands. */
+  readonly channel: string;
+  readonly line: string;
+  readonly agent: string | null;
+  /** Personal data: never logged; kept in the encrypted file and as a keyed hash. */
+  readonly caller: string | null;
+  readonly language: string | null;
+}
+
+/**
+ * Synchronous control of one call during the consent dialogue (an AGI
+ * session, an outbound Event Socket connection). Every method has its own
+ * deadline inside the adapter: the call must never wait on us.
+ */
+export interface DialogueChannel {
+  readonly info: CallInfo;
+  /** Plays a prompt and waits up to `waitMs` after it for one of `keys`. A key ends the prompt early. */
+  ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput>;
+  /** Plays a prompt to the end (no keys). */
+  play(prompt: PromptName): Promise<'played' | 'hangup'>;
+  /** Starts recording the call to `<recordings dir>/<recordingId>.wav`; resolves once the PBX has started it. */
+  startRecording(recordingId: string): Promise<void>;
+  /** Leaves the outcome on the channel for the dialplan (CALLVAULT_* variables). */
+  setOutcome(vars: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/** Asynchronous control of a running recording (AMI, inbound Event Socket). */
+export interface RecordingControl {
+  /** Mutes the recording in both directions; resolves only when the PBX confirmed it. */
+  mute(channel: string, recordingId: string): Promise<void>;
+  unmute(channel: string, recordingId: string): Promise<void>;
+  /** Stops the recording (fail-closed path). */
+  stop(channel: string, recordingId: string): Promise<void>;
+}
+
+/** What adapters report; sessions react. */
+export type PbxEvent =
+  | { type: 'hangup'; callId: string }
+  /** The PBX closed the recording file: it is complete and can be archived. */
+  | { type: 'recording-finished'; callId: string; recordingId: string }
+  | { type: 'link-up' }
+  | { type: 'link-down'; reason: string };
+
+/** A request from the dialplan, outside the consent dialogue (payment pause). */
+export interface PaymentRequest {
+  readonly pbx: PbxKind;
+  readonly callId: string;
+  readonly channel: string;
+  /** The recording id the dialplan holds for this call, if any (survives daemon restarts). */
+  readonly recordingId: string | null;
+}
+
+/** What the dialplan learns from a payment request: only `confirmed` lets the payment IVR run with the recording on. */
+export type PauseAnswer = 'confirmed' | 'not-recording' | 'failed';
+
+export interface CallHandlers {
+  consent(channel: DialogueChannel): Promise<void>;
+  paymentEnter(req: PaymentRequest): Promise<PauseAnswer>;
+  paymentExit(req: PaymentRequest): Promise<'resumed' | 'not-recording' | 'stays-stopped' | 'failed'>;
+}
