@@ -4,10 +4,12 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { register as checkConfig } from './check-config.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
 const registrations: Register[] = [
+  checkConfig,
 ];
 
 export function registerAll(program: Command, ctx: CommandContext): void {

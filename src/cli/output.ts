@@ -28,8 +28,9 @@ export class BufferIo implements Io {
   err(t: string): void { this.stderr += t.endsWith('\n') ? t : t + '\n'; }
 }
 
+/** "Cannot read" -> "cannot read", but "ENOENT: ..." and "AMI ..." stay as they are. */
 function lowerFirst(s: string): string {
-  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+  return /^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
 
 function clean(s: string): string {

@@ -22,6 +22,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const keys = (issue as { keys: string[] }).keys;
     return `${path === '(top level)' ? '' : path + ': '}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
   }
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${path}: is required`;
   return `${path}: ${issue.message}`;
 }
 
@@ -36,7 +37,8 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const details = parsed.error.issues.map(describeIssue).join('; ');
-    throw new CallvaultError('CV_ERR_CONFIG_INVALID', [details], { cause: parsed.error });
+    // The zod error itself adds nothing the details do not say: no cause here.
+    throw new CallvaultError('CV_ERR_CONFIG_INVALID', [details]);
   }
   const config = parsed.data;
   const base = dirname(resolve(source));
