@@ -5,16 +5,9 @@
  * call we do not know adopts it instead of answering "not recording": card
  * data must fail closed even across restarts.
  */
-import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PbxEvent } from '../pbx/call-control.js';
+import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PbxEvent, RunningRecording } from '../pbx/call-control.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import { isRecordingId } from './recording-id.js';
-
-/** A recording found running on the PBX when (re)attaching. */
-export interface RunningRecording {
-  info: CallInfo;
-  recordingId: string;
-  paused: boolean;
-}
 
 export class CallRegistry implements CallHandlers {
   readonly #sessions = new Map<string, CallSession>();

@@ -75,3 +75,31 @@ export interface CallHandlers {
   paymentEnter(req: PaymentRequest): Promise<PauseAnswer>;
   paymentExit(req: PaymentRequest): Promise<'resumed' | 'not-recording' | 'stays-stopped' | 'failed'>;
 }
+
+/** The state of the link to the PBX's event socket, for status and metrics. */
+export interface LinkStatus {
+  state: 'up' | 'down' | 'connecting';
+  /** Epoch ms of the last change. */
+  since: number;
+  reconnects: number;
+  lastError: string | null;
+}
+
+/** A recording found running on the PBX when (re)attaching. */
+export interface RunningRecording {
+  info: CallInfo;
+  recordingId: string;
+  paused: boolean;
+}
+
+/** What the daemon needs from a PBX adapter. */
+export interface PbxAdapter {
+  readonly kind: PbxKind;
+  readonly control: RecordingControl;
+  /** Starts listening (FastAGI / outbound ESL) and attaching (AMI / inbound ESL). */
+  start(handlers: CallHandlers, onEvent: (event: PbxEvent) => void): Promise<void>;
+  /** Recordings running now and the ids of live calls, to reconcile after a (re)connect. */
+  inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }>;
+  link(): LinkStatus;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,155 @@
+/**
+ * The daemon: attaches to the PBX through its adapter, runs one call session
+ * per call, hands finished recordings to the archiver, and reports its state
+ * (status file, /metrics, /healthz). The archiver runs off the event loop
+ * (worker thread) because Opus encoding is CPU-heavy and the call path must
+ * answer every AGI request within milliseconds.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { Logger } from '../log/logger.js';
+import type { ResolvedConfig } from '../config/index.js';
+import { KeyedHasher } from '../privacy/keyed-hash.js';
+import { CallRegistry } from '../calls/call-registry.js';
+import type { PbxAdapter, PbxEvent } from '../pbx/call-control.js';
+import { Metrics, serveMetrics } from './metrics.js';
+import { writeStatus, type DaemonStatus } from './status-file.js';
+import { CallvaultError } from '../errors.js';
+
+/** What the daemon needs of the archive stage (src/archive), started off the event loop. */
+export interface ArchiveStage {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  backlog(): number;
+}
+
+export interface DaemonParts {
+  config: ResolvedConfig;
+  logger: Logger;
+  adapter: PbxAdapter;
+  archive?: ArchiveStage | undefined;
+  /** Objection memory, when privacy.rememberObjections is on. */
+  objections?: { has(h: string): boolean; remember(h: string): void } | undefined;
+  now?: () => number;
+}
+
+const STATUS_EVERY_MS = 5_000;
+
+/** Checks the storage directory: created 0700 if absent, refused if others can read it. */
+export function prepareStorage(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) !== 0) throw new CallvaultError('CV_ERR_ARCHIVE_PERMISSIONS', [dir, mode.toString(8)]);
+}
+
+export class Daemon {
+  readonly metrics = new Metrics();
+  readonly registry: CallRegistry;
+  readonly #parts: DaemonParts;
+  readonly #now: () => number;
+  readonly #startedAt: number;
+  readonly #lastErrors: DaemonStatus['lastErrors'] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #http: Server | undefined;
+  #stopping = false;
+
+  constructor(parts: DaemonParts) {
+    this.#parts = parts;
+    this.#now = parts.now ?? Date.now;
+    this.#startedAt = this.#now();
+    const { config, logger, adapter } = parts;
+    const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
+    const recordingsDir = config.pbx.type === 'asterisk' ? config.pbx.asterisk!.recordings.local : config.pbx.freeswitch!.recordings.local;
+    const observer = this.metrics.observer();
+    this.registry = new CallRegistry({
+      config, hasher, control: adapter.control, recordingsDir, now: this.#now, logger,
+      objections: parts.objections,
+      observe: { ...observer, error: (where) => { observer.error?.(where); this.#noteError(where, `${where} failed`); } },
+    });
+  }
+
+  #noteError(where: string, message: string): void {
+    this.#lastErrors.push({ at: new Date(this.#now()).toISOString(), where, message });
+    if (this.#lastErrors.length > 10) this.#lastErrors.shift();
+  }
+
+  status(): DaemonStatus {
+    const sessions = [...this.registry.sessions()];
+    return {
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date(this.#startedAt).toISOString(),
+      writtenAt: new Date(this.#now()).toISOString(),
+      pbx: this.#parts.adapter.kind,
+      link: this.#parts.adapter.link(),
+      callsInProgress: sessions.length,
+      recordingsInProgress: sessions.filter((s) => ['recording', 'paused', 'pausing'].includes(s.state.kind)).length,
+      archiveBacklog: this.#parts.archive?.backlog() ?? 0,
+      lastErrors: [...this.#lastErrors],
+    };
+  }
+
+  #writeStatus(): void {
+    const st = this.status();
+    this.metrics.inProgress.set(st.callsInProgress);
+    this.metrics.backlog.set(st.archiveBacklog);
+    this.metrics.linkUp.set(st.link.state === 'up' ? 1 : 0);
+    this.metrics.reconnects.set(st.link.reconnects);
+    try {
+      writeStatus(this.#parts.config.storage.dir, st);
+    } catch (err) {
+      this.#parts.logger.warn({ err }, 'status: cannot write the status file');
+    }
+  }
+
+  async #reconcile(): Promise<void> {
+    try {
+      const { running, live } = await this.#parts.adapter.inventory();
+      this.registry.reconcile(running, live);
+      this.#parts.logger.info({ running: running.length, live: live.size }, 'pbx: reconciled calls in progress');
+    } catch (err) {
+      this.#parts.logger.warn({ err }, 'pbx: reconcile failed, will retry on the next reconnect');
+    }
+  }
+
+  #onEvent = (event: PbxEvent): void => {
+    if (event.type === 'link-up') {
+      this.#parts.logger.info('pbx: link up');
+      void this.#reconcile();
+    } else if (event.type === 'link-down') {
+      this.#parts.logger.warn({ reason: event.reason }, 'pbx: link down');
+      this.#noteError('pbx-link', event.reason);
+    }
+    this.registry.handle(event);
+    if (event.type === 'link-up' || event.type === 'link-down') this.#writeStatus();
+  };
+
+  async start(): Promise<void> {
+    const { config, logger, adapter, archive } = this.#parts;
+    prepareStorage(config.storage.dir);
+    await adapter.start(this.registry, this.#onEvent);
+    if (archive) await archive.start();
+    if (config.ops.metrics !== undefined) {
+      this.#http = await serveMetrics(config.ops.metrics, this.metrics, () => {
+        const st = this.status();
+        return { healthy: st.link.state === 'up', link: st.link.state, callsInProgress: st.callsInProgress, archiveBacklog: st.archiveBacklog };
+      });
+    }
+    this.#writeStatus();
+    this.#timer = setInterval(() => this.#writeStatus(), STATUS_EVERY_MS);
+    this.#timer.unref();
+    logger.info({ pbx: adapter.kind, lines: Object.keys(config.lines).length, metrics: config.ops.metrics ?? null }, 'daemon: started');
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearInterval(this.#timer);
+    await this.#parts.adapter.stop();
+    await this.registry.drain();
+    if (this.#parts.archive) await this.#parts.archive.stop();
+    await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
+    this.#writeStatus();
+    this.#parts.logger.info('daemon: stopped');
+  }
+}

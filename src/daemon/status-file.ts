@@ -1,0 +1,65 @@
+/**
+ * The daemon's live state, written to `<storage>/run/status.json` every few
+ * seconds (atomically), so that `callvault status` can answer from another
+ * process without a control socket, and can tell a stale file (daemon gone)
+ * from a live one by its pid and age.
+ */
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LinkStatus, PbxKind } from '../pbx/call-control.js';
+
+export interface DaemonStatus {
+  version: 1;
+  pid: number;
+  startedAt: string;
+  writtenAt: string;
+  pbx: PbxKind;
+  link: LinkStatus;
+  callsInProgress: number;
+  recordingsInProgress: number;
+  archiveBacklog: number;
+  /** Last errors: code or place and when, never personal data. */
+  lastErrors: Array<{ at: string; where: string; message: string }>;
+}
+
+export function statusPath(storageDir: string): string {
+  return join(storageDir, 'run', 'status.json');
+}
+
+export function writeStatus(storageDir: string, status: DaemonStatus): void {
+  const dir = join(storageDir, 'run');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = statusPath(storageDir);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(status, null, 2) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export type ReadStatus =
+  | { state: 'running'; status: DaemonStatus }
+  | { state: 'stale'; status: DaemonStatus; reason: string }
+  | { state: 'absent' };
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Reads the status file; a file older than `maxAgeMs` or whose pid is gone is stale. */
+export function readStatus(storageDir: string, now: number, maxAgeMs = 30_000): ReadStatus {
+  let status: DaemonStatus;
+  try {
+    status = JSON.parse(readFileSync(statusPath(storageDir), 'utf8')) as DaemonStatus;
+  } catch {
+    return { state: 'absent' };
+  }
+  if (!alive(status.pid)) return { state: 'stale', status, reason: `process ${status.pid} is not running` };
+  const age = now - Date.parse(status.writtenAt);
+  if (age > maxAgeMs) return { state: 'stale', status, reason: `last update ${Math.round(age / 1000)} s ago` };
+  return { state: 'running', status };
+}
