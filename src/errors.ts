@@ -68,6 +68,9 @@ export const catalogue = {
   CV_ERR_ARCHIVE_IDENTITY: { message: 'cannot use identity file %s: %s', hint: 'pass an age identity that matches one of the recording\'s recipients (`callvault keygen` writes one)' },
   CV_ERR_ARCHIVE_DECRYPT: { message: 'cannot decrypt %s: %s', hint: 'the identity does not match any recipient of this recording, or the file is damaged' },
   CV_ERR_ARCHIVE_REASON: { message: 'a reason is required', hint: 'pass --reason "..." : every access to a recording is traced' },
+  CV_ERR_ARCHIVE_LOCKED: { message: 'another archiver (pid %s) is working on storage %s', hint: 'the daemon archives by itself; stop it before running `callvault archive`, or wait for it to finish' },
+  CV_ERR_ARCHIVE_PASSPHRASE: { message: 'a passphrase is needed for %s', hint: 'set CALLVAULT_PASSPHRASE or run the command on a terminal; use --no-passphrase only for keys kept offline' },
+  CV_ERR_ARCHIVE_STORAGE: { message: 'no storage directory given', hint: 'pass --config FILE (storage.dir) or --storage DIR' },
 
   // --- index --------------------------------------------------------------------
   CV_ERR_INDEX_OPEN: { message: 'cannot open the index at %s', hint: 'check storage.dir permissions; another process may hold a write lock' },

@@ -1,0 +1,91 @@
+/** The index's row types, in camelCase; the SQL schema is in migrations.ts and docs/spec.md. */
+import type { Purpose } from '../policy/purpose.js';
+
+export type RecordingStatus = 'archived' | 'held' | 'purged';
+export const RECORDING_STATUSES: readonly RecordingStatus[] = ['archived', 'held', 'purged'];
+
+export interface PauseRecord {
+  startOffsetMs: number;
+  endOffsetMs: number | null;
+  outcome: 'muted' | 'stopped';
+}
+
+/** One archived recording. No personal data in clear: caller and agent are keyed hashes. */
+export interface RecordingRow {
+  id: string;
+  pbx: string;
+  callId: string;
+  linkedId: string;
+  line: string;
+  purpose: Purpose;
+  decision: string;
+  consent: string;
+  language: string | null;
+  callerHash: string | null;
+  agentHash: string | null;
+  /** ISO-8601 UTC with milliseconds, so that text order is time order. */
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  channels: 1 | 2;
+  sampleRate: number;
+  bitrateBps: number;
+  sizeBytes: number;
+  /** SHA-256 of the encrypted file, hex. */
+  sha256: string;
+  recipients: string[];
+  pauses: PauseRecord[];
+  retentionUntil: string;
+  status: RecordingStatus;
+  /** Path of the encrypted file relative to the storage directory. */
+  file: string;
+  archivedAt: string;
+}
+
+export type NewRecording = Omit<RecordingRow, 'status'> & { status?: RecordingStatus };
+
+export interface RecordingFilter {
+  /** startedAt >= from (inclusive), ISO-8601 or Date. */
+  from?: string | Date;
+  /** startedAt < to (exclusive). */
+  to?: string | Date;
+  line?: string;
+  purpose?: Purpose;
+  agentHash?: string;
+  callerHash?: string;
+  status?: RecordingStatus;
+  linkedId?: string;
+  /** Recordings whose retention ended before this instant. */
+  retentionBefore?: string | Date;
+  limit?: number;
+  offset?: number;
+  /** Default ascending by startedAt. */
+  order?: 'asc' | 'desc';
+}
+
+export interface AuditInput {
+  actor: string;
+  /** A verb: archive, decrypt, verify, reindex, hold, release, purge... */
+  action: string;
+  recordingId?: string | null;
+  reason?: string | null;
+  /** Structured, non-personal details. */
+  details?: Record<string, unknown>;
+  at?: Date;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  recordingId: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditVerdict =
+  | { ok: true; rows: number; head: string }
+  | { ok: false; rows: number; brokenAt: number; reason: string };
