@@ -94,6 +94,41 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit prev_hash does not link to the last row'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'ops: contract proof, crash-safe purge marker, objections, call decisions',
+    // Owned by the ops commands (src/ops, docs/operations.md). purge_started_at
+    // marks a purge in progress: file deletion happens between two
+    // transactions, so a SIGKILL leaves a marked row that the next purge
+    // finishes, never a row pointing at a missing file without a trace.
+    sql: `
+      ALTER TABLE recordings ADD COLUMN proof_received_at TEXT;
+      ALTER TABLE recordings ADD COLUMN purge_started_at TEXT;
+      ALTER TABLE recordings ADD COLUMN purge_reason TEXT;
+      CREATE INDEX recordings_call_id ON recordings (call_id);
+      CREATE INDEX recordings_agent_started ON recordings (agent_hash, started_at) WHERE agent_hash IS NOT NULL;
+      CREATE INDEX recordings_purging ON recordings (purge_started_at) WHERE purge_started_at IS NOT NULL;
+      CREATE INDEX recordings_proof ON recordings (proof_received_at) WHERE proof_received_at IS NOT NULL;
+
+      -- Remembered objections: keyed hashes (KeyedHasher 'objection') only, each with its expiry.
+      CREATE TABLE objections (
+        caller_hash  TEXT PRIMARY KEY CHECK (length(caller_hash) = 64),
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX objections_expires ON objections (expires_at);
+
+      -- Calls offered per local day, line and decision: the denominator of the achieved sampling rate.
+      CREATE TABLE call_decisions (
+        day       TEXT NOT NULL,
+        line      TEXT NOT NULL,
+        decision  TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        count     INTEGER NOT NULL CHECK (count >= 0),
+        PRIMARY KEY (day, line, decision, reason)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
