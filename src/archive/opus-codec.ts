@@ -7,7 +7,7 @@
  */
 import opus from '@discordjs/opus';
 import { CallvaultError } from '../errors.js';
-import { OGG_EOS, OPUS_GRANULE_RATE, OPUS_PRE_SKIP, OggOpusWriter } from './ogg-writer.js';
+import { OPUS_GRANULE_RATE, OPUS_PRE_SKIP, OggOpusWriter } from './ogg-writer.js';
 import { oggPackets, oggPages, parseOpusHead, parseOpusTags, OggFormatError, type OpusHead, type OpusTags } from './ogg-reader.js';
 import { LinearResampler, OPUS_RATES, codingRate } from './resampler.js';
 
@@ -183,5 +183,4 @@ export async function* decodeOggOpus(ogg: AsyncIterable<Uint8Array>, onHeaders?:
     index++;
   }
   if (index < 2) throw new OggFormatError('missing OpusHead or OpusTags');
-  void OGG_EOS;
 }

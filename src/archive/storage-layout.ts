@@ -43,3 +43,20 @@ export class StorageLayout {
     return join(this.root, ...rel.split('/'));
   }
 }
+
+/** Every file under recordings/, as absolute paths, depth first; missing directory = none. */
+export async function* walkFiles(dir: string): AsyncGenerator<string> {
+  const { readdir } = await import('node:fs/promises');
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walkFiles(p);
+    else yield p;
+  }
+}

@@ -4,12 +4,22 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { register as archive } from './archive.js';
 import { register as checkConfig } from './check-config.js';
+import { register as decrypt } from './decrypt.js';
+import { register as keygen } from './keygen.js';
+import { register as reindex } from './reindex.js';
+import { register as verify } from './verify.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
 const registrations: Register[] = [
+  archive,
   checkConfig,
+  decrypt,
+  keygen,
+  reindex,
+  verify,
 ];
 
 export function registerAll(program: Command, ctx: CommandContext): void {
