@@ -27,7 +27,7 @@ import { checkRecipients, encryptStream } from './age-crypto.js';
 import { ArchiveLock } from './archive-lock.js';
 import { FILE_MODE, checkStorageDir, ensurePrivateDir, fsyncDir, isDiskFull, removeIfPresent, writeFileDurable } from './durable-fs.js';
 import { digestFile } from './file-digest.js';
-import { DEFAULT_BITRATE_BPS, encodeOggOpus, type EncodeStats } from './opus-codec.js';
+import { DEFAULT_BITRATE_BPS, encodeOggOpus, encoderBitrate, type EncodeStats } from './opus-codec.js';
 import { parseSidecar, sidecarToRow, type RecordingSidecar } from './recording-sidecar.js';
 import { RECORDING_ID, backfillMetadata, parseSpoolMetadata, type SpoolMetadata } from './spool-metadata.js';
 import { StorageLayout } from './storage-layout.js';
@@ -363,7 +363,7 @@ export class Archiver {
       agentHash: meta.agent === null ? null : this.#o.hasher.hex('agent', meta.agent),
       startedAt: new Date(meta.startedAt).toISOString(), endedAt: new Date(meta.endedAt).toISOString(),
       durationMs: stats.durationMs, channels: stats.channels, sampleRate: stats.sampleRate,
-      bitrateBps: this.#o.bitrateBps ?? DEFAULT_BITRATE_BPS, sizeBytes: size, sha256, recipients, pauses: meta.pauses,
+      bitrateBps: encoderBitrate(this.#o.bitrateBps ?? DEFAULT_BITRATE_BPS, stats.channels), sizeBytes: size, sha256, recipients, pauses: meta.pauses,
       file: finalPath.slice(this.#layout.dirFor(id).length + 1), archivedAt: this.#now().toISOString(),
     };
     await writeFileDurable(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n', join(this.#layout.tmpDir, `${id}.json.tmp`));
