@@ -14,7 +14,7 @@
  * with its own pino logger to the same stdout.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CallvaultError, type ErrorCode } from '../errors.js';
 import type { Purpose } from '../policy/purpose.js';
 import type { Backlog } from './archiver.js';
@@ -56,7 +56,16 @@ export class ArchiverWorker {
   async start(): Promise<void> {
     // Under tsx (tests, development) this module is .ts; built, it is .js: start whichever we are.
     const self = fileURLToPath(import.meta.url);
-    const worker = new Worker(self, { workerData: { [MARK]: this.#options } });
+    const workerData = { [MARK]: this.#options };
+    let worker: Worker;
+    if (self.endsWith('.ts')) {
+      // Under tsx the loader's hooks do not follow into a worker: register them there first (development and tests only).
+      const tsx = import.meta.resolve('tsx/esm/api');
+      const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(pathToFileURL(self).href)}); })`;
+      worker = new Worker(boot, { eval: true, workerData });
+    } else {
+      worker = new Worker(self, { workerData });
+    }
     this.#worker = worker;
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
