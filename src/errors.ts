@@ -83,6 +83,15 @@ export const catalogue = {
   CV_ERR_OPS_NUMBER: { message: 'not a valid phone number: %s', hint: 'give the number in E.164 form (+33123456789) or in national form with ops.defaultCountry set' },
   CV_ERR_OPS_HELD: { message: 'recording %s is under legal hold', hint: 'release the hold first with `callvault release` if the hold no longer applies' },
   CV_ERR_OPS_HMAC_KEY: { message: 'cannot read the hashing key %s', hint: 'set privacy.hashKeyFile to a file of at least 32 random bytes (`head -c 32 /dev/urandom > key`), mode 0600' },
+  CV_ERR_OPS_UNKNOWN_ID: { message: 'no recording or call with id %s', hint: 'find ids with `callvault list` or `callvault subject find`; a purged recording leaves a tombstone that `callvault show` reports' },
+  CV_ERR_OPS_PURGED: { message: 'recording %s was purged on %s (%s)', hint: 'nothing is left to act on: only its tombstone (id, date, reason) remains' },
+  CV_ERR_OPS_PURGING: { message: 'recording %s is being purged', hint: 'its purge was interrupted and its files may already be gone; run `callvault purge` to finish it' },
+  CV_ERR_OPS_NOT_CONTRACT: { message: 'recording %s has purpose %s, not contract', hint: 'proof-received applies to contract recordings only; other purposes follow their retention period' },
+  CV_ERR_OPS_REASON: { message: 'a reason is required for %s', hint: 'pass --reason "...": every access to recordings and every destruction is traced in the audit log' },
+  CV_ERR_OPS_NO_INDEX: { message: 'there is no index at %s yet', hint: 'check storage.dir in the config; the daemon creates the index when it archives the first recording' },
+  CV_ERR_OPS_DATE: { message: 'not a date: %s', hint: 'use YYYY-MM-DD (local day) or an ISO-8601 instant such as 2026-11-28T15:04:05Z' },
+  CV_ERR_OPS_NO_RECORDING: { message: 'no recording of %s', hint: 'check the number and ops.defaultCountry; `callvault subject find NUMBER` lists what the index holds for it' },
+  CV_ERR_OPS_PURGE_FILE: { message: 'cannot delete the files of recording %s', hint: 'check the permissions of storage.dir; the recording stays marked as purging and the next `callvault purge` finishes it' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;
