@@ -5,20 +5,34 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { register as archive } from './archive.js';
+import { register as audit } from './audit.js';
 import { register as checkConfig } from './check-config.js';
 import { register as decrypt } from './decrypt.js';
+import { register as doctor } from './doctor.js';
+import { register as hold } from './hold.js';
 import { register as keygen } from './keygen.js';
+import { register as list } from './list.js';
+import { register as purge } from './purge.js';
 import { register as reindex } from './reindex.js';
+import { register as status } from './status.js';
+import { register as subject } from './subject.js';
 import { register as verify } from './verify.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
 const registrations: Register[] = [
   archive,
+  audit,
   checkConfig,
   decrypt,
+  doctor,
+  hold,
   keygen,
+  list,
+  purge,
   reindex,
+  status,
+  subject,
   verify,
 ];
 

@@ -1,0 +1,63 @@
+/**
+ * `callvault status`: is the daemon up, is the PBX link up, is the archive
+ * keeping up, is there room left. Exit 0 when healthy, 1 when not (daemon
+ * down or stale, link down, spool backlog over --max-backlog, free space
+ * under --min-free-percent, index unreadable), so cron and monitoring can
+ * use it. It answers from the index when the daemon is down, and says so.
+ */
+import type { Command } from 'commander';
+import { action, type CommandContext } from './context.js';
+import { printJson } from './output.js';
+import { bytes, configFrom, intOption, localTime, withConfig } from './ops-common.js';
+import { buildStatus, DEFAULT_THRESHOLDS, type StatusReport } from '../ops/status-report.js';
+
+interface Opts { config?: string; json?: boolean; maxBacklog?: string; minFreePercent?: string }
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+function print(ctx: CommandContext, r: StatusReport): void {
+  const o = (s: string) => ctx.io.out(s);
+  o(`callvault: ${r.healthy ? 'healthy' : 'UNHEALTHY'} at ${localTime(r.checkedAt)}`);
+  for (const p of r.problems) o(`  problem: ${p}`);
+  o(`daemon: ${r.daemon.state}${r.daemon.pid !== null ? ` (pid ${r.daemon.pid}, up since ${localTime(r.daemon.startedAt!)})` : ''}`);
+  if (r.daemon.note !== null) o(`  note: ${r.daemon.note}`);
+  if (r.link !== null) o(`pbx link: ${r.link.state} since ${localTime(r.link.since)}, ${r.link.reconnects} reconnect(s)${r.link.lastError !== null ? `, last error: ${r.link.lastError}` : ''}`);
+  if (r.callsInProgress !== null) o(`calls in progress: ${r.callsInProgress} (${r.recordingsInProgress} recording)`);
+  if (r.recordings !== null) {
+    const rec = r.recordings;
+    o(`recordings: ${rec.recordingsToday} today, ${rec.recordings7Days} over 7 days, ${rec.recordings} in the index (${rec.held} held, ${rec.purged} purged${rec.purging > 0 ? `, ${rec.purging} purge(s) interrupted` : ''})`);
+    o(`oldest recording: ${rec.oldest === null ? 'none' : `${rec.oldest.id} (${localTime(rec.oldest.startedAt)})`}`);
+  } else {
+    o(`index: ${r.index.state}${r.index.error !== null ? ` (${r.index.error})` : ''}`);
+  }
+  o('sampling (recorded / offered; today, 7 days; target):');
+  for (const s of r.sampling) {
+    const target = s.target === null ? 'caller consent' : pct(s.target);
+    o(`  ${s.line} (${s.mode}): ${s.today.recorded}/${s.today.offered} ${pct(s.today.achieved)}; ${s.last7Days.recorded}/${s.last7Days.offered} ${pct(s.last7Days.achieved)}; target ${target}`);
+  }
+  o(`spool backlog: ${r.spool.backlog ?? 'unreadable'} (${r.spool.dir})`);
+  o(`storage: ${bytes(r.storage.usedBytes)} used, ${bytes(r.storage.freeBytes)} free${r.storage.freePercent !== null ? ` (${r.storage.freePercent}%)` : ''} on ${r.storage.dir}`);
+  o(`next purge: ${localTime(r.nextPurge.at)}${r.nextPurge.due !== null ? `, ${r.nextPurge.due} recording(s) due${r.nextPurge.held ? `, ${r.nextPurge.held} kept under legal hold` : ''}` : ''}`);
+  if (r.lastErrors.length > 0) {
+    o('last errors:');
+    for (const e of r.lastErrors.slice(-5)) o(`  ${localTime(e.at)} ${e.where}: ${e.message}`);
+  }
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  withConfig(program.command('status'))
+    .description('daemon, PBX link, recordings, sampling, spool and storage at a glance (exit 1 when unhealthy)')
+    .option('--json', 'print the report as JSON')
+    .option('--max-backlog <n>', `spool backlog above which status is unhealthy (default ${DEFAULT_THRESHOLDS.maxBacklog})`)
+    .option('--min-free-percent <p>', `free space under which status is unhealthy (default ${DEFAULT_THRESHOLDS.minFreePercent})`)
+    .action(action(ctx, (opts: Opts) => {
+      const config = configFrom(opts);
+      const report = buildStatus(config, Date.now(), {
+        maxBacklog: intOption(opts.maxBacklog, '--max-backlog', 0, 1_000_000, DEFAULT_THRESHOLDS.maxBacklog),
+        minFreePercent: intOption(opts.minFreePercent, '--min-free-percent', 0, 100, DEFAULT_THRESHOLDS.minFreePercent),
+      });
+      if (opts.json === true) printJson(ctx.io, report);
+      else print(ctx, report);
+      return report.healthy ? 0 : 1;
+    }));
+}
