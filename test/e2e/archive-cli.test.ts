@@ -209,3 +209,41 @@ test('keygen: passphrase-protected by default, usable by decrypt with CALLVAULT_
     d.cleanup();
   }
 });
+
+test('--config: storage, spool, recipients, retention and hash key come from the config file', async () => {
+  const d = tempDir();
+  try {
+    const storage = join(d.path, 'storage');
+    const spool = join(d.path, 'spool');
+    mkdirSync(spool);
+    writeFileSync(join(d.path, 'hash.key'), Buffer.alloc(32, 6), { mode: 0o600 });
+    const keyFile = join(d.path, 'key.txt');
+    const recipient = /age1[0-9a-z]+/.exec(run('age-keygen', ['-o', keyFile]).stderr)![0];
+    const config = join(d.path, 'callvault.yaml');
+    writeFileSync(config, [
+      'pbx:', '  type: asterisk', '  asterisk:', '    ami: { username: callvault, secret: s3cret }',
+      '    recordings: { pbx: /var/spool/asterisk/callvault, local: ./spool }',
+      'lines:', '  sales: { mode: sampled, rate: 0.5, purpose: quality }',
+      'privacy: { hashKeyFile: ./hash.key }',
+      'storage: { dir: ./storage, spool: ./spool }',
+      `archive: { bitrateBps: 12000, recipients: { quality: [${recipient}] } }`,
+      'retention: { quality: 10 }', '',
+    ].join('\n'));
+    const id = recordingId();
+    soxTone(join(spool, `${id}.wav`), 8000, 1, [440]);
+    writeFileSync(join(spool, `${id}.json`), JSON.stringify(metadata(id)));
+    const r = await cli('archive', '--config', config);
+    assert.equal(r.code, 0, r.err);
+    const index = RecordingIndex.open(join(storage, 'index.sqlite'));
+    const row = index.getRecording(id)!;
+    index.close();
+    assert.equal(row.bitrateBps, 12000);
+    assert.equal(row.retentionUntil, '2026-12-08T15:05:05.000Z', 'ended + 10 days from the config');
+    const v = await cli('verify', '--config', config, '-i', keyFile);
+    assert.equal(v.code, 0, v.out + v.err);
+    const bad = await cli('verify', '--config', join(d.path, 'missing.yaml'));
+    assert.equal(bad.code, 78);
+  } finally {
+    d.cleanup();
+  }
+});
