@@ -10,6 +10,7 @@ import type { Database } from 'better-sqlite3';
 import { CallvaultError } from '../errors.js';
 import { listAudit, verifyAuditChain } from '../index/audit-log.js';
 import type { AuditEntry, AuditVerdict } from '../index/types.js';
+import { resolveId } from '../index/ops-rows.js';
 import { guardIndex, openIndex } from '../ops/open-index.js';
 import { action, type CommandContext } from './context.js';
 import { printJson } from './output.js';
@@ -55,6 +56,9 @@ export function register(program: Command, ctx: CommandContext): void {
           return 0;
         }
         let rows = guardIndex(index.path, () => listAudit(index.db, opts.recording));
+        if (opts.recording !== undefined && rows.length === 0 && resolveId(index.db, opts.recording).kind === 'unknown') {
+          throw new CallvaultError('CV_ERR_OPS_UNKNOWN_ID', [opts.recording]);
+        }
         if (opts.limit !== undefined) rows = rows.slice(-intOption(opts.limit, '--limit', 1, 1_000_000, 100));
         if (opts.json === true) printJson(ctx.io, { audit: rows });
         else if (rows.length === 0) ctx.io.out('callvault: no audit row matches');
