@@ -1,0 +1,101 @@
+/**
+ * The FreeSWITCH API commands the simulator knows (mod_commands), with their
+ * replies as mod_commands writes them. An API it does not know answers as
+ * mod_event_socket's api_exec does: `-ERR <cmd> Command not found!`.
+ *
+ * uuid_record's mask/unmask texts are modelled on its start/stop ones
+ * ("-ERR Cannot ... session!"): callvault must treat anything but `+OK` as
+ * failure, never match on the exact error text.
+ */
+import type { SimChannel } from './channel.js';
+
+export interface ApiHost {
+  channel(uuid: string): SimChannel | undefined;
+  readonly faults: { refuseMask: boolean };
+  readonly version: string;
+  readonly startedAt: number;
+  sleep(ms: number): Promise<void>;
+}
+
+const SESS_REC_SYNTAX = '<uuid> [start|stop|mask|unmask] <path> [<limit>]';
+
+type ApiImpl = (host: ApiHost, arg: string) => Promise<string>;
+
+const COMMANDS: Readonly<Record<string, ApiImpl>> = {
+  async status(host) {
+    const up = Math.floor((Date.now() - host.startedAt) / 1000);
+    return `UP 0 years, 0 days, 0 hours, 0 minutes, ${up} seconds, 0 milliseconds, 0 microseconds\nFreeSWITCH (Version ${host.version}) is ready\n0 session(s) since startup\n0 session(s) - peak 0, last 5min 0 \n0 session(s) per Sec out of max 30, peak 0, last 5min 0 \n1000 session(s) max\nmin idle cpu 0.00/99.00\nCurrent Stack Size/Max 240K/8192K\n`;
+  },
+  async version(host) {
+    return `FreeSWITCH Version ${host.version}\n`;
+  },
+  async echo(_host, arg) {
+    return arg;
+  },
+  async msleep(host, arg) {
+    await host.sleep(Number.parseInt(arg, 10) || 0);
+    return '+OK';
+  },
+  async uuid_exists(host, arg) {
+    return host.channel(arg.trim())?.alive ? 'true' : 'false';
+  },
+  async uuid_getvar(host, arg) {
+    const [uuid = '', name = ''] = arg.split(' ');
+    const ch = host.channel(uuid);
+    if (!ch) return '-ERR No such channel!\n';
+    return ch.variables.get(name) ?? '_undef_';
+  },
+  async uuid_setvar(host, arg) {
+    const [uuid = '', name = '', ...rest] = arg.split(' ');
+    const ch = host.channel(uuid);
+    if (!ch) return '-ERR No such channel!\n';
+    if (name === '') return '-USAGE: <uuid> <var> [value]\n';
+    const value = rest.join(' ');
+    if (value === '') ch.variables.delete(name);
+    else ch.variables.set(name, value);
+    return '+OK\n';
+  },
+  async uuid_kill(host, arg) {
+    const [uuid = '', cause] = arg.split(' ');
+    const ch = host.channel(uuid);
+    if (!ch?.alive) return '-ERR No such channel!\n';
+    ch.hangup(cause ?? 'NORMAL_CLEARING');
+    return '+OK\n';
+  },
+  async uuid_break(host, arg) {
+    const [uuid = ''] = arg.split(' ');
+    const ch = host.channel(uuid);
+    if (!ch) return '-ERR No Such Channel!\n';
+    ch.breakMedia();
+    return '+OK\n';
+  },
+  async uuid_record(host, arg) {
+    const argv = arg.split(' ').filter((a) => a !== '');
+    if (argv.length < 3) return `-USAGE: ${SESS_REC_SYNTAX}\n`;
+    const [uuid = '', action = '', path = '', limit] = argv;
+    const ch = host.channel(uuid);
+    if (!ch?.alive) return '-ERR Cannot locate session!\n';
+    switch (action.toLowerCase()) {
+      case 'start':
+        ch.startRecording(path, Number(limit ?? 0) || 0);
+        return '+OK Success\n';
+      case 'stop':
+        return ch.stopRecording(path) ? '+OK Success\n' : '-ERR Cannot stop record session!\n';
+      case 'mask':
+        if (host.faults.refuseMask || !ch.maskRecording(path, true)) return '-ERR Cannot mask recording session!\n';
+        return '+OK Success\n';
+      case 'unmask':
+        if (!ch.maskRecording(path, false)) return '-ERR Cannot unmask recording session!\n';
+        return '+OK Success\n';
+      default:
+        return `-USAGE: ${SESS_REC_SYNTAX}\n`;
+    }
+  },
+};
+
+/** Runs an API command; null when FreeSWITCH would not know it. */
+export async function runApi(host: ApiHost, command: string, arg: string | null): Promise<string | null> {
+  const impl = COMMANDS[command];
+  if (!impl) return null;
+  return impl(host, arg ?? '');
+}

@@ -1,0 +1,258 @@
+/**
+ * An in-process FreeSWITCH for tests, written from mod_event_socket's source
+ * and documentation (docs/freeswitch-protocol.md), not from what any client
+ * library expects. It listens like mod_event_socket (inbound mode), dials out
+ * like the `socket` dialplan application (outbound mode), and simulates the
+ * calls behind both: channels with variables and a caller number, answer,
+ * DTMF, applications that take media time, and recordings whose mask writes
+ * silence (see recording.ts). Failure switches model what goes wrong in
+ * production: a refused mask, a command that never gets a reply, a dropped
+ * connection, a restart.
+ */
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
+import { runApi, type ApiHost } from './api.js';
+import { SimChannel, type ChannelHost, type ChannelSpec } from './channel.js';
+import type { CoreIdentity } from './event-factory.js';
+import { SimListener, type ListenerHost } from './listener.js';
+import { SHUTDOWN, rudeRejection } from './wire.js';
+
+export interface FaultSwitches {
+  /** uuid_record ... mask answers -ERR and masks nothing. */
+  refuseMask: boolean;
+  /** A command (first line) matching this stalls its listener for good: no reply, no later replies, no events. */
+  stallOn: ((line: string) => boolean) | null;
+  /** Inbound connections are refused by the ACL (text/rude-rejection). */
+  rejectInbound: boolean;
+}
+
+export interface FakeFreeSwitchOptions {
+  /** event_socket.conf.xml password (default ClueCon). */
+  readonly password?: string;
+  /** Inbound listen port; 0 picks a free one (see `port`). */
+  readonly port?: number;
+  /** Playback lengths in ms by file name; other files are not found (unless tone_stream:// or silence_stream://). */
+  readonly files?: Readonly<Record<string, number>>;
+  /** Media time granularity in ms (default 5). */
+  readonly tickMs?: number;
+  /** read_packet's 25 s deadline for the first packet, shortened for tests (default 25000). */
+  readonly firstPacketTimeoutMs?: number;
+}
+
+export interface PlaceCallOptions extends Omit<ChannelSpec, 'uuid'> {
+  readonly uuid?: string;
+  /** Where the `socket` application connects. */
+  readonly host?: string;
+  readonly port: number;
+  /** The socket application's keywords (default `async full`). */
+  readonly socketArgs?: string;
+  /** Answer before the socket application runs (the dialplan answered). */
+  readonly answered?: boolean;
+  /** What the dialplan does when the socket ends: hang up (nothing after `socket`) or carry on (default). */
+  readonly afterSocket?: 'continue' | 'hangup';
+}
+
+export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
+  readonly identity: CoreIdentity = { coreUuid: randomUUID(), hostname: 'fs-test', ipv4: '192.0.2.1', ipv6: '::1' };
+  readonly version = '1.10.12-release~64bit';
+  readonly password: string;
+  readonly faults: FaultSwitches = { refuseMask: false, stallOn: null, rejectInbound: false };
+  readonly tickMs: number;
+  readonly firstPacketTimeoutMs: number;
+  readonly channels = new Map<string, SimChannel>();
+  /** Every event fired, in order (what FreeSWITCH's event system saw, subscribed or not). */
+  readonly events: EslEvent[] = [];
+  readonly listeners = new Set<SimListener>();
+  /** Closed listeners too, for their transcripts. */
+  readonly pastListeners: SimListener[] = [];
+  startedAt = Date.now();
+  readonly #files = new Map<string, number>();
+  readonly #afterSocket = new Map<string, 'continue' | 'hangup'>();
+  #server: net.Server | null = null;
+  #port: number;
+  readonly #requestedPort: number;
+
+  constructor(options: FakeFreeSwitchOptions = {}) {
+    this.password = options.password ?? 'ClueCon';
+    this.#requestedPort = options.port ?? 0;
+    this.#port = this.#requestedPort;
+    this.tickMs = options.tickMs ?? 5;
+    this.firstPacketTimeoutMs = options.firstPacketTimeoutMs ?? 25_000;
+    for (const [f, ms] of Object.entries(options.files ?? {})) this.#files.set(f, ms);
+  }
+
+  /** The inbound port once started. */
+  get port(): number {
+    return this.#port;
+  }
+
+  get running(): boolean {
+    return this.#server !== null;
+  }
+
+  /** Starts the inbound listener (mod_event_socket_runtime). */
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const server = net.createServer((socket) => this.#acceptInbound(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (server.address() as net.AddressInfo).port;
+    this.#server = server;
+    this.startedAt = Date.now();
+  }
+
+  /**
+   * FreeSWITCH shutting down: every listener gets the shutdown notice
+   * (kill_listener), every call ends, the port closes.
+   */
+  async stop(): Promise<void> {
+    for (const l of [...this.listeners]) l.kill(SHUTDOWN);
+    for (const ch of [...this.channels.values()]) ch.hangup('SYSTEM_SHUTDOWN');
+    await this.#closeServer();
+  }
+
+  /** A crash: sockets die without a notice, the port closes, calls are gone. */
+  async crash(): Promise<void> {
+    for (const l of [...this.listeners]) l.drop();
+    this.channels.clear();
+    await this.#closeServer();
+  }
+
+  /** Stop, stay down `downMs`, start again on the same port with a new Core-UUID. */
+  async restart(downMs = 0): Promise<void> {
+    await this.stop();
+    if (downMs > 0) await this.sleep(downMs);
+    this.identity.coreUuid = randomUUID();
+    await this.start();
+  }
+
+  /** Kills every Event Socket connection without a word, like a network cut; calls go on. */
+  dropConnections(): void {
+    for (const l of [...this.listeners]) l.drop();
+  }
+
+  setFile(file: string, ms: number): void {
+    this.#files.set(file, ms);
+  }
+
+  async #closeServer(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #acceptInbound(socket: net.Socket): void {
+    if (this.faults.rejectInbound) {
+      socket.end(rudeRejection());
+      return;
+    }
+    const l = new SimListener(this, socket, { kind: 'inbound' });
+    this.listeners.add(l);
+  }
+
+  /** A call that reaches the dialplan's `socket <host>:<port> [async] [full]`. Resolves once the TCP connection is up. */
+  async placeCall(options: PlaceCallOptions): Promise<SimChannel> {
+    const ch = this.createChannel(options);
+    if (options.answered) ch.answer();
+    const host = options.host ?? '127.0.0.1';
+    const words = (options.socketArgs ?? 'async full').split(' ').map((w) => w.toLowerCase());
+    ch.variables.set('socket_host', host);
+    this.#afterSocket.set(ch.uuid, options.afterSocket ?? 'continue');
+    const socket = net.connect({ host, port: options.port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const l = new SimListener(this, socket, { kind: 'outbound', channel: ch, async: words.includes('async'), full: words.includes('full') });
+    this.listeners.add(l);
+    if (words.includes('async')) ch.fire('CHANNEL_PARK');
+    return ch;
+  }
+
+  /** A channel with no socket (for inbound-mode tests: uuid_record, sendmsg <uuid>, myevents <uuid>). */
+  createChannel(spec: ChannelSpec): SimChannel {
+    const ch = new SimChannel(this, spec);
+    this.channels.set(ch.uuid, ch);
+    ch.fire('CHANNEL_CREATE');
+    return ch;
+  }
+
+  /** The caller presses keys, `gapMs` apart. */
+  async pressDigits(uuid: string, digits: string, gapMs = 20): Promise<void> {
+    const ch = this.channels.get(uuid);
+    if (!ch) throw new Error(`no channel ${uuid}`);
+    for (const d of digits) {
+      ch.pressDigit(d);
+      if (gapMs > 0) await this.sleep(gapMs);
+    }
+  }
+
+  /** Resolves with the first fired event matching, waiting up to `timeoutMs`. */
+  async waitForEvent(match: (ev: EslEvent) => boolean, timeoutMs = 2000): Promise<EslEvent> {
+    const seen = this.events.find(match);
+    if (seen) return seen;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ev = this.events.find(match);
+      if (ev) return ev;
+      if (Date.now() > deadline) throw new Error('fake freeswitch: event not fired in time');
+      await this.sleep(this.tickMs);
+    }
+  }
+
+  // --- hosts --------------------------------------------------------------------
+
+  fire(event: EslEvent): void {
+    this.events.push(event);
+    for (const l of this.listeners) l.offer(event);
+    const uuid = event.uuid;
+    if (uuid && event.name === 'CHANNEL_HANGUP') {
+      // read_packet notices the channel is down on its next loop.
+      setImmediate(() => {
+        for (const l of this.listeners) if (l.session?.uuid === uuid) l.channelDown();
+      });
+    }
+  }
+
+  channel(uuid: string): SimChannel | undefined {
+    return this.channels.get(uuid);
+  }
+
+  fileDuration(file: string): number | null {
+    const known = this.#files.get(file);
+    if (known !== undefined) return known;
+    const silence = /^silence_stream:\/\/(\d+)/.exec(file);
+    if (silence) return Number(silence[1]);
+    if (file.startsWith('tone_stream://')) return 200;
+    return null;
+  }
+
+  destroyed(channel: SimChannel): void {
+    this.channels.delete(channel.uuid);
+    this.#afterSocket.delete(channel.uuid);
+  }
+
+  runApi(command: string, arg: string | null): Promise<string | null> {
+    return runApi(this, command, arg);
+  }
+
+  closed(listener: SimListener): void {
+    this.listeners.delete(listener);
+    this.pastListeners.push(listener);
+    if (listener.mode.kind !== 'outbound') return;
+    const ch = listener.mode.channel;
+    // The socket application returns; the dialplan goes on to the next action, or ends.
+    if (ch.alive && this.#afterSocket.get(ch.uuid) === 'hangup') ch.hangup('NORMAL_CLEARING');
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
