@@ -4,7 +4,8 @@
  * FreeSWITCH Event Socket and authenticate (`auth <password>`, then `exit`).
  * Deliberately independent of the daemon's clients: the doctor must tell
  * "the network or the credentials are wrong" from "callvault's client is".
- * The secret is sent and never printed.
+ * The secret is sent and never printed. Asterisk answers a refused login
+ * only after about a second (a brake on guessing), so timeouts stay above 2 s.
  */
 import { connect, type Socket } from 'node:net';
 

@@ -55,7 +55,7 @@ export class OpsWorld {
   readonly hasher = new KeyedHasher(HASH_KEY);
   readonly layout: StorageLayout;
 
-  private constructor(dir: string, extraYaml: string, amiPort: number) {
+  private constructor(dir: string, extraYaml: string, amiPort: number, agiListen: string) {
     this.dir = dir;
     this.storage = join(dir, 'store');
     this.spool = join(this.storage, 'spool');
@@ -71,7 +71,7 @@ pbx:
   type: asterisk
   asterisk:
     ami: { host: 127.0.0.1, port: ${amiPort}, username: callvault, secret: test-secret, actionTimeoutMs: 500 }
-    agi: { listen: 127.0.0.1:0 }
+    agi: { listen: ${agiListen} }
     recordings: { pbx: /var/spool/asterisk/monitor/callvault, local: ${this.recordings} }
 lines:
   support: { mode: sampled, rate: 0.25, purpose: quality }
@@ -87,11 +87,11 @@ ${extraYaml}`);
     this.layout = new StorageLayout(this.storage);
   }
 
-  /** `amiPort`: where the doctor looks for the AMI (a fake server in the tests). */
-  static create(options: { extraYaml?: string; amiPort?: number } = {}): OpsWorld {
+  /** `amiPort`: where the doctor looks for the AMI (a fake server in the tests); `agiListen`: the FastAGI address it checks. */
+  static create(options: { extraYaml?: string; amiPort?: number; agiListen?: string } = {}): OpsWorld {
     const dir = mkdtempSync(join(tmpdir(), 'cv-ops-'));
     chmodSync(dir, 0o700);
-    return new OpsWorld(dir, options.extraYaml ?? '', options.amiPort ?? 5038);
+    return new OpsWorld(dir, options.extraYaml ?? '', options.amiPort ?? 5038, options.agiListen ?? '127.0.0.1:0');
   }
 
   /** Opens the index (creating and migrating it). */
