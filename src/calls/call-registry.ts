@@ -85,6 +85,9 @@ export class CallRegistry implements CallHandlers {
         if (s) this.#track(s.fileFinished(), event.callId);
         break;
       }
+      case 'fail-closed':
+        this.#sessions.get(event.callId)?.failedClosedByPbx();
+        break;
       case 'link-up':
       case 'link-down':
         break;

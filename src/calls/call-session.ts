@@ -232,6 +232,18 @@ export class CallSession {
     }
   }
 
+  /** The dialplan stopped the recording on its own (it did not hear "confirmed" in time). */
+  failedClosedByPbx(): void {
+    const s = this.#state;
+    if (s.kind !== 'recording' && s.kind !== 'pausing' && s.kind !== 'paused') return;
+    const now = this.#deps.now();
+    this.#to('pause-failed', { kind: 'stopped-closed', recordingId: s.recordingId, startedAt: s.startedAt, stoppedAt: now });
+    const open = this.#pauses.at(-1);
+    if (open && open.endOffsetMs === null) open.outcome = 'stopped';
+    else this.#pauses.push({ startOffsetMs: now - s.startedAt, endOffsetMs: null, outcome: 'stopped' });
+    this.#log.warn({ recordingId: s.recordingId }, 'payment: the PBX stopped the recording (fail closed)');
+  }
+
   async paymentExit(): Promise<'resumed' | 'not-recording' | 'stays-stopped' | 'failed'> {
     const s = this.#state;
     if (s.kind === 'stopped-closed') return 'stays-stopped';

@@ -35,9 +35,9 @@ export type StateKind = CallState['kind'];
 export const TRANSITIONS: Readonly<Record<StateKind, Partial<Record<CallEvent, readonly StateKind[]>>>> = {
   'dialogue': { skip: ['unrecorded'], start: ['starting'], hangup: ['ended'] },
   'starting': { started: ['recording'], 'start-failed': ['unrecorded'], hangup: ['ended'] },
-  'recording': { pause: ['pausing'], hangup: ['ended'] },
+  'recording': { pause: ['pausing'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
   'pausing': { paused: ['paused'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
-  'paused': { resume: ['recording'], hangup: ['ended'] },
+  'paused': { resume: ['recording'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
   'stopped-closed': { hangup: ['ended'] },
   'unrecorded': { hangup: ['ended'] },
   'ended': { 'file-finished': ['handed-off'] },

@@ -14,6 +14,7 @@ import { register as keygen } from './keygen.js';
 import { register as list } from './list.js';
 import { register as purge } from './purge.js';
 import { register as reindex } from './reindex.js';
+import { register as run } from './run.js';
 import { register as status } from './status.js';
 import { register as subject } from './subject.js';
 import { register as verify } from './verify.js';
@@ -31,6 +32,7 @@ const registrations: Register[] = [
   list,
   purge,
   reindex,
+  run,
   status,
   subject,
   verify,

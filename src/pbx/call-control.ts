@@ -55,6 +55,8 @@ export type PbxEvent =
   | { type: 'hangup'; callId: string }
   /** The PBX closed the recording file: it is complete and can be archived. */
   | { type: 'recording-finished'; callId: string; recordingId: string }
+  /** The dialplan stopped the recording itself because a pause was not confirmed. */
+  | { type: 'fail-closed'; callId: string }
   | { type: 'link-up' }
   | { type: 'link-down'; reason: string };
 

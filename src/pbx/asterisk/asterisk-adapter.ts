@@ -1,0 +1,262 @@
+/**
+ * The Asterisk adapter: translates FastAGI requests from
+ * dialplan/asterisk/callvault.conf and AMI events into the call-control
+ * interface (src/pbx/call-control.ts), and AMI actions back. It decides
+ * nothing: the session in src/calls does.
+ *
+ * File completion: MixMonitor raises no AMI event when a hangup ends a
+ * recording (MixMonitorStop comes only from StopMixMonitor; see
+ * docs/asterisk-protocol.md), but it runs its post-recording command after
+ * it closed the file. We use that command to drop `<id>.done` beside the
+ * WAV; after the Hangup event the adapter waits for that marker, and falls
+ * back to a WAV that has not changed for a while if the marker never comes.
+ */
+import { stat, unlink, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../log/logger.js';
+import { isCallvaultError } from '../../errors.js';
+import type { CallerInput, PromptName } from '../../policy/consent.js';
+import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
+import { isRecordingId } from '../../calls/recording-id.js';
+import { AmiClient } from './ami-client.js';
+import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
+import { parseStatusVariables } from './ami-events.js';
+
+export interface AsteriskAdapterOptions {
+  ami: { host: string; port: number; username: string; secret: string; actionTimeoutMs: number };
+  agi: { host: string; port: number };
+  /** The recordings directory as Asterisk sees it and as this host sees it. */
+  recordings: { pbx: string; local: string };
+  prompts: { prefix: string; defaultLanguage: string };
+  logger: Logger;
+  /** How long after a hangup to wait for the `.done` marker before the fallback. Default 30 s. */
+  finishWaitMs?: number;
+}
+
+/** The whole consent request, prompts and replays included. */
+const CONSENT_DEADLINE_MS = 180_000;
+/** A payment request must answer fast: the session's own mute deadline is 1.5 s. */
+const PAYMENT_DEADLINE_MS = 2_500;
+const VARS = ['CALLVAULT_RECORDING_ID', 'CALLVAULT_MIXMONITOR_ID', 'CALLVAULT_PAUSE', 'CALLVAULT_LINE'];
+
+class AgiDialogue implements DialogueChannel {
+  constructor(
+    readonly info: CallInfo,
+    private readonly agi: AgiChannel,
+    private readonly adapter: AsteriskAdapter,
+  ) {}
+
+  #file(prompt: PromptName): string {
+    return `${this.adapter.options.prompts.prefix}/${prompt}`;
+  }
+
+  async ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput> {
+    try {
+      if (keys === '') {
+        const r = await this.agi.streamFile(this.#file(prompt), '', { timeoutMs: 120_000 });
+        return r.played || !this.agi.hungUp ? { kind: 'timeout' } : { kind: 'hangup' };
+      }
+      // GET DATA plays the prompt and waits `waitMs` after it; a key ends it early.
+      const r = await this.agi.getData(this.#file(prompt), waitMs, 1, { timeoutMs: 120_000 + waitMs });
+      if (r.digits === '') return { kind: 'timeout' };
+      return { kind: 'key', key: r.digits.slice(0, 1) };
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_AGI_HANGUP')) return { kind: 'hangup' };
+      throw err;
+    }
+  }
+
+  async play(prompt: PromptName): Promise<'played' | 'hangup'> {
+    try {
+      await this.agi.streamFile(this.#file(prompt), '', { timeoutMs: 120_000 });
+      return this.agi.hungUp ? 'hangup' : 'played';
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_AGI_HANGUP')) return 'hangup';
+      throw err;
+    }
+  }
+
+  async startRecording(recordingId: string): Promise<void> {
+    if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
+    const dir = this.adapter.options.recordings.pbx;
+    const wav = `${dir}/${recordingId}.wav`;
+    // i(): MixMonitor stores its id in the variable, for StopMixMonitor and
+    // MixMonitorMute on this recording only. The command runs after the file is closed.
+    const rc = await this.agi.exec('MixMonitor', `${wav},i(CALLVAULT_MIXMONITOR_ID),/bin/touch ${dir}/${recordingId}.done`);
+    const id = await this.agi.getVariable('CALLVAULT_MIXMONITOR_ID');
+    if (rc !== 0 || id === null || id === '') throw new Error(`MixMonitor did not start (result ${rc})`);
+    this.adapter.trackRecording(this.info.callId, this.info.channel, recordingId, id);
+  }
+
+  async setOutcome(vars: Readonly<Record<string, string>>): Promise<void> {
+    // CALLVAULT_DECISION last: the dialplan reads it as "the daemon finished".
+    const entries = Object.entries(vars).sort(([a], [b]) => (a === 'CALLVAULT_DECISION' ? 1 : b === 'CALLVAULT_DECISION' ? -1 : 0));
+    for (const [k, v] of entries) await this.agi.setVariable(k, v);
+  }
+}
+
+interface Tracked { channel: string; recordingId: string; mixMonitorId: string | null }
+
+export class AsteriskAdapter implements PbxAdapter {
+  readonly kind = 'asterisk' as const;
+  readonly options: AsteriskAdapterOptions;
+  readonly ami: AmiClient;
+  readonly agi: FastAgiServer;
+  readonly #log: Logger;
+  /** Recordings in progress, by Uniqueid: to address MixMonitor and to know which hangups end a recording. */
+  readonly #tracked = new Map<string, Tracked>();
+  #emit: (e: PbxEvent) => void = () => undefined;
+  #stopped = false;
+
+  readonly control: RecordingControl = {
+    mute: (channel, recordingId) => this.ami.mixMonitorMute(channel, true, { direction: 'both', ...this.#monitorOf(recordingId) }),
+    unmute: (channel, recordingId) => this.ami.mixMonitorMute(channel, false, { direction: 'both', ...this.#monitorOf(recordingId) }),
+    stop: (channel, recordingId) => this.ami.stopMixMonitor(channel, this.#monitorOf(recordingId)),
+  };
+
+  constructor(options: AsteriskAdapterOptions) {
+    this.options = options;
+    this.#log = options.logger.child({ component: 'asterisk' });
+    this.ami = new AmiClient({ ...options.ami, logger: options.logger });
+    this.agi = new FastAgiServer({ host: options.agi.host, port: options.agi.port, logger: options.logger });
+  }
+
+  #monitorOf(recordingId: string): { mixMonitorId?: string } {
+    for (const t of this.#tracked.values()) if (t.recordingId === recordingId && t.mixMonitorId) return { mixMonitorId: t.mixMonitorId };
+    return {};
+  }
+
+  trackRecording(callId: string, channel: string, recordingId: string, mixMonitorId: string | null): void {
+    this.#tracked.set(callId, { channel, recordingId, mixMonitorId });
+  }
+
+  link(): LinkStatus {
+    return this.ami.link();
+  }
+
+  async #callInfo(agi: AgiChannel): Promise<CallInfo> {
+    const req = agi.request;
+    const linkedId = (await agi.getFullVariable('${CHANNEL(linkedid)}')) ?? req.uniqueid;
+    return {
+      pbx: 'asterisk',
+      callId: req.uniqueid,
+      linkedId: linkedId === '' ? req.uniqueid : linkedId,
+      channel: req.channel,
+      line: req.args[0] ?? '',
+      agent: req.args[1] ? req.args[1] : null,
+      caller: req.callerId,
+      language: req.language !== '' ? req.language : this.options.prompts.defaultLanguage,
+    };
+  }
+
+  async #paymentRequest(agi: AgiChannel): Promise<PaymentRequest> {
+    const recordingId = await agi.getVariable('CALLVAULT_RECORDING_ID');
+    const mixMonitorId = await agi.getVariable('CALLVAULT_MIXMONITOR_ID');
+    const req = agi.request;
+    if (recordingId && isRecordingId(recordingId) && !this.#tracked.has(req.uniqueid)) {
+      // A call recorded before a daemon restart: learn it so that its hangup hands the file off.
+      this.trackRecording(req.uniqueid, req.channel, recordingId, mixMonitorId || null);
+    }
+    return { pbx: 'asterisk', callId: req.uniqueid, channel: req.channel, recordingId: recordingId || null };
+  }
+
+  async start(handlers: CallHandlers, onEvent: (event: PbxEvent) => void): Promise<void> {
+    this.#emit = onEvent;
+    this.agi
+      .route('consent', async (agi) => {
+        await handlers.consent(new AgiDialogue(await this.#callInfo(agi), agi, this));
+      }, { timeoutMs: CONSENT_DEADLINE_MS })
+      .route('payment-enter', async (agi) => {
+        const answer = await handlers.paymentEnter(await this.#paymentRequest(agi));
+        // Only "confirmed" lets the dialplan skip its own StopMixMonitor.
+        if (answer === 'confirmed') await agi.setVariable('CALLVAULT_PAUSE', 'confirmed');
+      }, { timeoutMs: PAYMENT_DEADLINE_MS })
+      .route('payment-exit', async (agi) => {
+        const answer = await handlers.paymentExit(await this.#paymentRequest(agi));
+        if (answer === 'resumed') await agi.setVariable('CALLVAULT_PAUSE', 'off');
+      }, { timeoutMs: PAYMENT_DEADLINE_MS });
+    this.ami.on('connected', () => onEvent({ type: 'link-up' }));
+    this.ami.on('disconnected', ({ error }) => onEvent({ type: 'link-down', reason: error?.message ?? 'closed' }));
+    this.ami.onEvent('Hangup', (e) => {
+      const callId = e.fields.Uniqueid;
+      onEvent({ type: 'hangup', callId });
+      const t = this.#tracked.get(callId);
+      if (t) void this.#awaitFile(callId, t);
+    });
+    this.ami.onEvent('UserEvent', (e) => {
+      if (e.fields.UserEvent === 'CallvaultFailClosed' && typeof e.fields.Uniqueid === 'string') {
+        onEvent({ type: 'fail-closed', callId: e.fields.Uniqueid });
+      }
+    });
+    await this.agi.listen();
+    this.ami.start();
+    try {
+      await this.ami.waitConnected();
+    } catch (err) {
+      // Not fatal: calls go on unrecorded-safe (payment fails closed) and the client keeps retrying.
+      this.#log.error({ err }, 'ami: not connected at start; retrying in the background');
+    }
+  }
+
+  /** Waits for MixMonitor's `.done` marker, then reports the file complete. */
+  async #awaitFile(callId: string, t: Tracked): Promise<void> {
+    const local = this.options.recordings.local;
+    const marker = join(local, `${t.recordingId}.done`);
+    const wav = join(local, `${t.recordingId}.wav`);
+    const deadline = Date.now() + (this.options.finishWaitMs ?? 30_000);
+    let lastSize = -1;
+    let stableSince = Date.now();
+    while (!this.#stopped) {
+      try {
+        await access(marker);
+        await unlink(marker).catch(() => undefined);
+        break;
+      } catch { /* not yet */ }
+      if (Date.now() > deadline) {
+        // Fallback: no marker (a dialplan without /bin/touch); a WAV unchanged for 5 s is closed.
+        const size = await stat(wav).then((s) => s.size, () => -1);
+        if (size !== lastSize) { lastSize = size; stableSince = Date.now(); }
+        else if (Date.now() - stableSince > 5_000) {
+          if (size < 0) { this.#log.error({ recordingId: t.recordingId }, 'recording: file not found after hangup'); this.#tracked.delete(callId); return; }
+          this.#log.warn({ recordingId: t.recordingId }, 'recording: no completion marker; file unchanged, taking it as complete');
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.#tracked.delete(callId);
+    this.#emit({ type: 'recording-finished', callId, recordingId: t.recordingId });
+  }
+
+  async inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }> {
+    const channels = await this.ami.status({ variables: VARS });
+    const live = new Set<string>();
+    const running: RunningRecording[] = [];
+    for (const ch of channels) {
+      const f = ch.fields;
+      live.add(f.Uniqueid);
+      const vars = parseStatusVariables(ch.message);
+      const recordingId = vars.get('CALLVAULT_RECORDING_ID') ?? '';
+      if (!isRecordingId(recordingId)) continue;
+      const pause = vars.get('CALLVAULT_PAUSE') ?? '';
+      if (pause === 'stopped') continue;
+      this.trackRecording(f.Uniqueid, f.Channel, recordingId, vars.get('CALLVAULT_MIXMONITOR_ID') || null);
+      running.push({
+        recordingId,
+        paused: pause === 'confirmed' || pause === 'pending',
+        info: { pbx: 'asterisk', callId: f.Uniqueid, linkedId: f.Linkedid, channel: f.Channel, line: vars.get('CALLVAULT_LINE') ?? 'unknown', agent: null, caller: f.CallerIDNum && f.CallerIDNum !== '<unknown>' ? f.CallerIDNum : null, language: f.Language || null },
+      });
+    }
+    // Recordings we tracked whose channel vanished while the link was down: their files are complete.
+    for (const [callId, t] of this.#tracked) {
+      if (!live.has(callId)) { this.#emit({ type: 'hangup', callId }); void this.#awaitFile(callId, t); }
+    }
+    return { running, live };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.agi.close();
+    await this.ami.stop();
+  }
+}

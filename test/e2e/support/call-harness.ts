@@ -1,0 +1,198 @@
+/**
+ * The e2e stack: the sandbox Asterisk (scripts/asterisk-sandbox), a real
+ * callvault daemon (in this process, or as a child process), and a test AMI
+ * client that places scripted calls from dialplan/asterisk/callvault-sandbox.conf
+ * and watches what happens. Nothing here is mocked: the calls, the prompts,
+ * the keys, MixMonitor and the files are Asterisk's own.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, chmodSync, readFileSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
+import type { AsteriskAdapter } from '../../../src/pbx/asterisk/asterisk-adapter.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { silentLogger, createLogger } from '../../../src/log/logger.js';
+import { Daemon } from '../../../src/daemon/daemon.js';
+import { createAdapter } from '../../../src/daemon/adapter-factory.js';
+
+export const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const sandbox = join(repo, 'scripts/asterisk-sandbox');
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function sandboxEnv(): Record<string, string> {
+  const out = execFileSync(sandbox, ['env'], { encoding: 'utf8' });
+  return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/** Starts the sandbox if needed; fails (never skips) when it cannot. */
+export function ensureSandbox(): void {
+  if (spawnSync(sandbox, ['status'], { stdio: 'ignore' }).status === 0) return;
+  const r = spawnSync(sandbox, ['start'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `scripts/asterisk-sandbox start failed:\n${r.stderr}`);
+}
+
+export function sandboxCommand(...args: string[]): void {
+  const r = spawnSync(sandbox, args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, `scripts/asterisk-sandbox ${args.join(' ')} failed:\n${r.stderr}`);
+}
+
+export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
+
+/** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
+export function writeStack(lines: string, extra = ''): StackFiles {
+  const env = sandboxEnv();
+  const dir = mkdtempSync(join(tmpdir(), 'cv-e2e-'));
+  const hashKey = join(dir, 'hash.key');
+  writeFileSync(hashKey, randomBytes(32), { mode: 0o600 });
+  const identity = join(dir, 'qa.key');
+  execFileSync('age-keygen', ['-o', identity], { stdio: 'pipe' });
+  const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
+  const storage = join(dir, 'store');
+  mkdirSync(storage, { mode: 0o700 });
+  chmodSync(storage, 0o700);
+  writeFileSync(join(dir, 'ami.secret'), env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
+  const configPath = join(dir, 'callvault.yaml');
+  writeFileSync(configPath, `
+pbx:
+  type: asterisk
+  asterisk:
+    ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${env.CALLVAULT_ASTERISK_AMI_USER}, secretFile: ami.secret }
+    agi: { listen: '127.0.0.1:0' }
+    recordings: { pbx: ${env.CALLVAULT_ASTERISK_PBX_RECORDINGS}, local: ${env.CALLVAULT_ASTERISK_RECORDINGS} }
+lines:
+${lines}
+prompts: { defaultLanguage: en }
+privacy: { hashKeyFile: hash.key }
+storage: { dir: store }
+archive: { recipients: { quality: [${recipient}], regulatory: [${recipient}], contract: [${recipient}] } }
+log: { level: ${process.env.CALLVAULT_E2E_LOG ?? 'warn'} }
+${extra}`);
+  return { dir, configPath, identity, recipient, storage, spool: join(storage, 'spool'), recordings: env.CALLVAULT_ASTERISK_RECORDINGS!, pbxRecordings: env.CALLVAULT_ASTERISK_PBX_RECORDINGS! };
+}
+
+export interface CallResult {
+  uniqueid: string;
+  /** Channel variables read while the call was in its talk phase. */
+  vars: Record<string, string>;
+  phases: string[];
+  hungUpAt: number;
+}
+
+/** A test-side AMI client that places scripted calls and follows them. */
+export class Caller {
+  readonly ami: AmiClient;
+  constructor() {
+    const env = sandboxEnv();
+    this.ami = new AmiClient({
+      host: env.CALLVAULT_ASTERISK_AMI_HOST!, port: Number(env.CALLVAULT_ASTERISK_AMI_PORT), username: env.CALLVAULT_ASTERISK_AMI_USER!, secret: env.CALLVAULT_ASTERISK_AMI_SECRET!,
+      logger: silentLogger, heartbeat: false,
+    });
+  }
+  async start(): Promise<void> { this.ami.start(); await this.ami.waitConnected(15_000); }
+  async stop(): Promise<void> { await this.ami.stop(); }
+
+  /**
+   * Places `scenario` (caller side) on `line` (IVR side) with the daemon at
+   * `agiPort`, and resolves when the IVR side hung up.
+   */
+  async call(scenario: string, line: string, agiPort: number, opts: { vars?: Record<string, string>; timeoutMs?: number; callerId?: string } = {}): Promise<CallResult> {
+    const uniqueid = `cvt-${randomBytes(6).toString('hex')}`;
+    const result: CallResult = { uniqueid, vars: {}, phases: [], hungUpAt: 0 };
+    const reads: Promise<void>[] = [];
+    const offPhase = this.ami.onEvent('UserEvent', (e) => {
+      if (e.fields.UserEvent !== 'CallvaultTestPhase' || e.fields.Uniqueid !== uniqueid) return;
+      const phase = e.fields.Phase ?? '';
+      result.phases.push(phase);
+      if (phase === 'talk') {
+        reads.push((async () => {
+          for (const v of ['CALLVAULT_DECISION', 'CALLVAULT_CONSENT', 'CALLVAULT_RECORDING_ID', 'CALLVAULT_REASON']) {
+            result.vars[v] = await this.ami.getvar(e.fields.Channel!, v).catch(() => '');
+          }
+        })());
+      }
+      if (phase === 'talk2') {
+        reads.push(this.ami.getvar(e.fields.Channel!, 'CALLVAULT_PAUSE').then((v) => { result.vars.CALLVAULT_PAUSE = v; }, () => undefined));
+      }
+    });
+    const hungUp = this.ami.waitForEvent('Hangup', (e) => e.fields.Uniqueid === uniqueid, opts.timeoutMs ?? 120_000);
+    try {
+      await this.ami.action('Originate', {
+        Channel: `Local/${scenario}@callvault-test-caller`,
+        Context: 'callvault-demo-ivr', Exten: line, Priority: 1, Async: 'true',
+        ChannelId: uniqueid, OtherChannelId: `${uniqueid}-caller`,
+        CallerID: opts.callerId ?? '"Test Caller" <+33612345678>',
+        Variable: Object.entries({ __CALLVAULT_AGI: `agi://127.0.0.1:${agiPort}`, ...(opts.vars ?? {}) }).map(([k, v]) => `${k}=${v}`),
+      });
+      await hungUp;
+      result.hungUpAt = Date.now();
+      await Promise.all(reads);
+    } finally {
+      offPhase();
+    }
+    return result;
+  }
+}
+
+/** The daemon in this process, on a free FastAGI port. */
+export class InProcessDaemon {
+  daemon!: Daemon;
+  agiPort = 0;
+  constructor(readonly files: StackFiles, readonly withArchive = false) {}
+  async start(): Promise<void> {
+    const config = loadConfig(this.files.configPath);
+    const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
+    const adapter = await createAdapter(config, logger);
+    this.daemon = new Daemon({ config, logger, adapter });
+    await this.daemon.start();
+    this.agiPort = (adapter as AsteriskAdapter).agi.address().port;
+  }
+  async stop(): Promise<void> { await this.daemon.stop(); }
+}
+
+/** The daemon as a real process (`callvault run`), for kill tests. */
+export class ChildDaemon {
+  child: ChildProcess | null = null;
+  stderr = '';
+  constructor(readonly files: StackFiles, readonly agiPort: number, readonly args: string[] = ['--no-archive']) {}
+  async start(): Promise<void> {
+    const cfg = readFileSync(this.files.configPath, 'utf8').replace("listen: '127.0.0.1:0'", `listen: '127.0.0.1:${this.agiPort}'`);
+    writeFileSync(this.files.configPath, cfg);
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'run', '-c', this.files.configPath, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CALLVAULT_LOG_FORMAT: 'json' } });
+    this.child.stderr!.on('data', (d) => { this.stderr += String(d); });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}\n${this.stderr}`)), 30_000);
+      this.child!.stdout!.on('data', (d) => {
+        out += String(d);
+        if (out.includes('daemon: started')) { clearTimeout(timer); resolve(); }
+      });
+      this.child!.once('exit', (code) => { clearTimeout(timer); reject(new Error(`daemon exited ${code}:\n${out}\n${this.stderr}`)); });
+    });
+  }
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.child || this.child.exitCode !== null) return resolve();
+      this.child.once('exit', () => resolve());
+      this.child.kill(signal);
+    });
+  }
+}
+
+/** Waits for `<spool>/<id>.json` (the hand-off marker). */
+export async function waitForSpool(spool: string, recordingId: string, timeoutMs = 40_000): Promise<Record<string, unknown>> {
+  const path = join(spool, `${recordingId}.json`);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    await sleep(100);
+  }
+  assert.fail(`no spool metadata for ${recordingId} within ${timeoutMs} ms`);
+}
+
+export function listWavs(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.wav')) : [];
+}
