@@ -73,3 +73,22 @@ test('status filters: held and purging', () => {
     w.cleanup();
   }
 });
+
+test('an index still at schema 1 is migrated on first use by a read command, and read commands then work', async () => {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const { MIGRATIONS, migrate } = await import('../../../src/index/migrations.js');
+  const w = OpsWorld.create();
+  try {
+    const old = new BetterSqlite3(w.layout.indexPath);
+    migrate(old, MIGRATIONS.slice(0, 1));
+    old.close();
+    const r = await w.cli('list', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).recordings, []);
+    const check = new BetterSqlite3(w.layout.indexPath, { readonly: true });
+    assert.equal((check.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v, MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    check.close();
+  } finally {
+    w.cleanup();
+  }
+});
