@@ -44,12 +44,13 @@ export class DecisionTally {
   readonly #upsert: Statement;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(db: Database, options: { flushEveryMs?: number } = {}) {
+  constructor(db: Database, options: { flushEveryMs?: number; onError?: (err: unknown) => void } = {}) {
     this.#db = db;
     this.#upsert = db.prepare(UPSERT);
     const every = options.flushEveryMs ?? 10_000;
     if (every > 0) {
-      this.#timer = setInterval(() => { try { this.flush(); } catch { /* retried at the next tick; counts stay buffered */ } }, every);
+      // A failed flush (index locked, disk full) keeps the counts buffered for the next tick.
+      this.#timer = setInterval(() => { try { this.flush(); } catch (err) { options.onError?.(err); } }, every);
       this.#timer.unref();
     }
   }

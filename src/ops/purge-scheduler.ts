@@ -3,9 +3,14 @@
  * The clock is injected so that tests run a day in milliseconds. Timers are
  * capped at an hour and re-armed, so that a suspended host, a clock step or
  * a DST change only delays the run until the next check instead of skipping
- * a day. A run that fails is logged and the next day's run happens anyway;
+ * a day. A daemon that was down at ops.purgeAt (maintenance every night at
+ * that hour would otherwise mean no purge ever) catches up: when the last
+ * run is more than a day old, the first run comes a few minutes after
+ * start. A run that fails is logged and the next day's run happens anyway;
  * stop() waits for a run in progress, which stops between two recordings.
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { ResolvedConfig } from '../config/index.js';
@@ -26,6 +31,9 @@ export const systemClock: SchedulerClock = {
 };
 
 const MAX_TIMER_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** A run counts as missed once the last one is this old (a day, plus slack for a late start). */
+const MISSED_AFTER_MS = DAY_MS + 3_600_000;
 
 /** The first instant at `hhmm` local time strictly after `now`. */
 export function nextDailyRun(now: Date, hhmm: string): Date {
@@ -45,6 +53,32 @@ export interface PurgeSchedulerOptions {
   logger?: Logger;
   /** Told after each run (metrics, status). */
   onRun?: (report: PurgeReport | null, error: unknown) => void;
+  /** When the last purge ran, as the caller persisted it; with it, a missed day is caught up after start. */
+  lastRunAt?: () => Date | null;
+  /** Delay of a catch-up run after start (default 5 min: let the PBX link settle first). */
+  catchUpDelayMs?: number;
+}
+
+/** Where forConfig keeps the time of the last completed purge. */
+export function lastPurgePath(storageDir: string): string {
+  return join(storageDir, 'run', 'last-purge.json');
+}
+
+function readLastPurge(storageDir: string): Date | null {
+  try {
+    const at = (JSON.parse(readFileSync(lastPurgePath(storageDir), 'utf8')) as { at?: unknown }).at;
+    const d = typeof at === 'string' ? new Date(at) : null;
+    return d !== null && !Number.isNaN(d.getTime()) ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeLastPurge(storageDir: string, at: Date): void {
+  const path = lastPurgePath(storageDir);
+  mkdirSync(join(storageDir, 'run'), { recursive: true, mode: 0o700 });
+  writeFileSync(`${path}.tmp`, JSON.stringify({ at: at.toISOString() }) + '\n', { mode: 0o600 });
+  renameSync(`${path}.tmp`, path);
 }
 
 export class PurgeScheduler {
@@ -77,7 +111,13 @@ export class PurgeScheduler {
       at: config.ops.purgeAt,
       clock,
       logger: options.logger,
-      onRun: options.onRun,
+      lastRunAt: () => readLastPurge(config.storage.dir),
+      onRun: (report, error) => {
+        if (report !== null && !report.aborted) {
+          try { writeLastPurge(config.storage.dir, new Date(clock.now())); } catch (err) { options.logger?.warn({ err }, 'purge: cannot record the last run'); }
+        }
+        options.onRun?.(report, error);
+      },
       run: async (signal) => {
         const index = openIndex(config.storage.dir, 'write');
         try {
@@ -95,8 +135,14 @@ export class PurgeScheduler {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#next = nextDailyRun(new Date(this.#clock.now()), this.#o.at);
-    this.#log.info({ nextRun: this.#next.toISOString() }, 'purge: scheduled');
+    const now = this.#clock.now();
+    this.#next = nextDailyRun(new Date(now), this.#o.at);
+    const last = this.#o.lastRunAt?.();
+    if (this.#o.lastRunAt !== undefined && (last == null || now - last.getTime() > MISSED_AFTER_MS)) {
+      const catchUp = new Date(now + (this.#o.catchUpDelayMs ?? 300_000));
+      if (catchUp.getTime() < this.#next.getTime()) this.#next = catchUp;
+    }
+    this.#log.info({ nextRun: this.#next.toISOString(), lastRun: last?.toISOString() ?? null }, 'purge: scheduled');
     this.#arm();
   }
 

@@ -137,6 +137,8 @@ export async function purgeDue(ctx: PurgeContext, days: RetentionDays, options: 
       if (await destroyRecording(ctx, item.id, item.policy as PurgePolicy, item.policy === 'erasure-request' ? 'erase' : 'purge')) {
         report.purged.push(item);
         if (wasMarked) report.resumed++;
+      } else if (getOpsRecording(ctx.index.db, item.id) !== null) {
+        report.held.push(item.id); // a hold was placed after the candidates were read: it wins
       }
     } catch (err) {
       if (isSqliteAccessError(err)) throw new CallvaultError('CV_ERR_INDEX_READONLY', [ctx.index.path], { cause: err });

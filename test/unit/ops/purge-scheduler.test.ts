@@ -116,3 +116,44 @@ test('PurgeScheduler.forConfig purges the deployment it is given', async () => {
     w.cleanup();
   }
 });
+
+test('a missed day is caught up a few minutes after start; a recent run is not repeated', async () => {
+  const clock = new FakeClock(local(2026, 11, 28, 9, 0));
+  let runs = 0;
+  const stale = new PurgeScheduler({ at: '03:30', clock, lastRunAt: () => local(2026, 11, 26, 3, 30), catchUpDelayMs: 300_000, run: async () => { runs++; return report(); } });
+  stale.start();
+  assert.deepEqual(stale.nextRunAt(), local(2026, 11, 28, 9, 5));
+  await clock.advanceTo(local(2026, 11, 28, 9, 6).getTime());
+  assert.equal(runs, 1);
+  assert.deepEqual(stale.nextRunAt(), local(2026, 11, 29, 3, 30), 'then back to the daily time');
+  await stale.stop();
+
+  const fresh = new PurgeScheduler({ at: '03:30', clock, lastRunAt: () => local(2026, 11, 28, 3, 30), run: async () => { runs++; return report(); } });
+  fresh.start();
+  assert.deepEqual(fresh.nextRunAt(), local(2026, 11, 29, 3, 30));
+  await fresh.stop();
+
+  const never = new PurgeScheduler({ at: '03:30', clock, lastRunAt: () => null, run: async () => report() });
+  never.start();
+  assert.deepEqual(never.nextRunAt(), local(2026, 11, 28, 9, 11), 'no record of a purge: catch up too');
+  await never.stop();
+});
+
+test('forConfig records each completed run, so a restart does not purge twice', async () => {
+  const w = OpsWorld.create();
+  w.open().close();
+  try {
+    const clock = new FakeClock(local(2026, 11, 28, 9, 0));
+    const s = PurgeScheduler.forConfig(w.config, { clock });
+    s.start();
+    assert.deepEqual(s.nextRunAt(), local(2026, 11, 28, 9, 5), 'first start: no record yet');
+    await s.runNow();
+    await s.stop();
+    const again = PurgeScheduler.forConfig(w.config, { clock });
+    again.start();
+    assert.deepEqual(again.nextRunAt(), local(2026, 11, 29, 3, 30));
+    await again.stop();
+  } finally {
+    w.cleanup();
+  }
+});

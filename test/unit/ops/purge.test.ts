@@ -172,3 +172,23 @@ test('an aborted purge stops between recordings and what it did stays done', asy
     w.cleanup();
   }
 });
+
+test('a hold placed after the candidates were read wins: the recording is kept and reported held', async () => {
+  const w = OpsWorld.create();
+  const index = w.open();
+  try {
+    const id = w.add(index, { purpose: 'quality', startedAt: ago(200) });
+    let placed = false;
+    // The hold lands while the purge is between reading candidates and marking: simulate it on the first progress of an earlier recording.
+    const first = w.add(index, { purpose: 'quality', startedAt: ago(201) });
+    const r = await purgeDue(ctx(w, index, {
+      onProgress: () => { if (!placed) { placed = true; placeHolds(index.db, [id], { actor: 'legal', reason: 'late case', now: NOW, via: 'id' }); } },
+    }), w.config.retention);
+    assert.deepEqual(r.purged.map((p) => p.id), [first]);
+    assert.deepEqual(r.held, [id]);
+    assert.equal(w.filesOf(id).length, 2);
+  } finally {
+    index.close();
+    w.cleanup();
+  }
+});
