@@ -240,3 +240,30 @@ test('an unknown content type is a value, not an error', () => {
   assert.deepEqual(classifyFrame(makeFrame([['Content-Type', 'text/event-xml']], '<event/>')), { kind: 'unknown', contentType: 'text/event-xml' });
   assert.deepEqual(classifyFrame(makeFrame([['X', 'y']])), { kind: 'unknown', contentType: null });
 });
+
+test('fuzz: arbitrary bytes give frames or CV_ERR_ESL_FRAME, never another error (property)', () => {
+  const fragments = fc.constantFrom('Content-Type: ', 'command/reply', 'text/event-plain', 'text/event-json', 'Content-Length: ', '12', '0', ': ', '\n', '\n\n', '\r\n', 'Reply-Text: +OK', '%2B', '{"Event-Name":"X"}', 'Event-Name: DTMF');
+  const input = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)),
+    fc.array(fragments, { maxLength: 30 }).map((parts) => b(parts.join(''))),
+  );
+  fc.assert(
+    fc.property(input, fc.array(fc.nat({ max: 200 }), { maxLength: 6 }), (bytes, cuts) => {
+      const p = new EslFrameParser({ maxHeaderBytes: 512, maxBodyBytes: 512 });
+      try {
+        for (const chunk of splitAt(bytes, cuts)) {
+          for (const f of p.push(chunk)) {
+            try {
+              classifyFrame(f);
+            } catch (e) {
+              assert.ok(frameError(e), String(e));
+            }
+          }
+        }
+      } catch (e) {
+        assert.ok(frameError(e), String(e));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
