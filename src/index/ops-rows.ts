@@ -68,6 +68,7 @@ export type Resolved =
   | { kind: 'purged'; tombstone: Tombstone }
   | { kind: 'unknown' };
 
+/** As src/archive/spool-metadata.ts RECORDING_ID: the index layer does not import the archive layer (which imports it). */
 const RECORDING_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
 
 /**
