@@ -141,6 +141,8 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> {
       socket.once('connect', resolve);
       socket.once('error', (err) => reject(new CallvaultError('CV_ERR_ESL_CONNECT', [peer], { cause: err })));
     });
+    // If the deadline wins the race, a later connect error must not surface as an unhandled rejection.
+    connected.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new CallvaultError('CV_ERR_ESL_TIMEOUT', ['auth/request', timeoutMs])), timeoutMs);
@@ -304,6 +306,10 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> {
       });
     }
     if (/[\s]/.test(app) || app === '') throw new CallvaultError('CV_ERR_ESL_COMMAND', [verb, 'invalid application name']);
+    if (options.signal?.aborted) {
+      const reason: unknown = options.signal.reason;
+      throw isCallvaultError(reason) ? reason : new CallvaultError('CV_ERR_ESL_CLOSED', [], { cause: reason });
+    }
     const appUuid = randomUUID();
     const headers: EslHeader[] = [
       ['call-command', 'execute'],

@@ -51,11 +51,12 @@ export function getHeader(headers: readonly EslHeader[], name: string): string |
 // in a header line means we are reading garbage (or a desynchronised stream).
 const NAME_RE = /^[\x21-\x39\x3b-\x7e]+$/;
 
+// Error messages describe the defect, never the bytes: a garbled line may hold a caller's number or digits.
 function parseHeaderLine(line: string): EslHeader {
   const colon = line.indexOf(':');
-  if (colon <= 0) throw frameError(`header line without "Name:" (${JSON.stringify(line.slice(0, 40))})`);
+  if (colon <= 0) throw frameError(`a header line of ${line.length} characters has no "Name:"`);
   const name = line.slice(0, colon);
-  if (!NAME_RE.test(name)) throw frameError(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
+  if (!NAME_RE.test(name)) throw frameError(`a header name of ${name.length} characters is not a token`);
   // FreeSWITCH writes "%s: %s": drop exactly that one space so that encoding is the exact inverse.
   const value = line.charCodeAt(colon + 1) === 0x20 ? line.slice(colon + 2) : line.slice(colon + 1);
   return [name, value];
@@ -69,7 +70,7 @@ function parseContentLength(headers: readonly EslHeader[], maxBody: number): num
     found = v;
   }
   if (found === undefined) return 0;
-  if (!/^\d{1,12}$/.test(found)) throw frameError(`Content-Length is not a number (${JSON.stringify(found.slice(0, 20))})`);
+  if (!/^\d{1,12}$/.test(found)) throw frameError('Content-Length is not a number');
   const n = Number(found);
   if (n > maxBody) throw frameError(`Content-Length ${n} exceeds the limit of ${maxBody} bytes`);
   return n;

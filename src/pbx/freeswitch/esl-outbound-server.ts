@@ -158,7 +158,10 @@ export class EslOutboundSession extends EventEmitter<EslOutboundSessionEvents> {
    * after hangup), CV_ERR_ESL_TIMEOUT after `timeoutMs`.
    */
   async execute(app: string, arg?: string, options: RequestOptions & { eventLock?: boolean; loops?: number } = {}): Promise<ExecuteResult> {
-    if (this.#state.kind !== 'connected') throw new CallvaultError('CV_ERR_ESL_COMMAND', [`execute ${app}`, `session is ${this.#state.kind}`]);
+    const kind = this.#state.kind;
+    // After hangup the call is gone (not a bug); before connect it is ours.
+    if (kind === 'hungup' || kind === 'closed') throw new CallvaultError('CV_ERR_ESL_CLOSED', [], { hint: 'the channel hung up' });
+    if (kind !== 'connected') throw new CallvaultError('CV_ERR_ESL_COMMAND', [`execute ${app}`, `session is ${kind}`]);
     return this.connection.execute(null, app, arg, { ...options, signal: this.#gone.signal });
   }
 

@@ -267,3 +267,10 @@ test('fuzz: arbitrary bytes give frames or CV_ERR_ESL_FRAME, never another error
     { numRuns: 2000 },
   );
 });
+
+test('a frame error describes the defect without quoting the bytes', () => {
+  const rows = ['Reply-Text: ok\n4111 1111 1111 1111\n\n', 'Content-Length: 4111x\n\n', '4111111111111111 x: y\n\n'];
+  for (const input of rows) {
+    assert.throws(() => new EslFrameParser().push(b(input)), (e: unknown) => frameError(e) && !/4111/.test((e as Error).message), input);
+  }
+});

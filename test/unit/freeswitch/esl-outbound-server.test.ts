@@ -137,6 +137,7 @@ test('hangup with linger: state hungup, the application running completes, the q
         (e: unknown) => e,
       );
       seen.stateAfter = s.state.kind;
+      seen.afterHangup = await s.execute('playback', 'ivr/notice.wav').catch((e: unknown) => e);
       seen.complete = (await complete.promise).get('Hangup-Cause');
       seen.notice = s.connection.lastNotice?.disposition;
     },
@@ -149,6 +150,7 @@ test('hangup with linger: state hungup, the application running completes, the q
       assert.equal(seen.running, 'PLAYBACK ERROR');
       assert.ok(isCallvaultError(seen.queued, 'CV_ERR_ESL_CLOSED'));
       assert.equal(seen.stateAfter, 'hungup');
+      assert.ok(isCallvaultError(seen.afterHangup, 'CV_ERR_ESL_CLOSED'), 'nothing is sent for a call that is gone');
       assert.equal(seen.complete, 'USER_BUSY');
       assert.equal(seen.notice, 'linger');
       await sleep(30);
