@@ -414,8 +414,7 @@ export class SimChannel implements ChannelView {
 
   // --- for the application implementations -------------------------------------
 
-  playFor(run: Running, file: string): number | null {
-    void run;
+  fileDuration(file: string): number | null {
     return this.#host.fileDuration(file);
   }
 
@@ -444,7 +443,7 @@ function respond(ch: SimChannel, text: string): void {
 
 /** Plays one file; returns how it ended. Digits in `terminators` stop it (and are consumed). */
 async function playFile(ch: SimChannel, run: Running, file: string, onDigit: (d: string) => boolean): Promise<'done' | 'notfound' | 'digit' | 'break'> {
-  const ms = ch.playFor(run, file);
+  const ms = ch.fileDuration(file);
   if (ms === null) return 'notfound';
   ch.hearPrompt(file);
   let stoppedByDigit = false;

@@ -92,7 +92,7 @@ export class SimListener {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => this.#finish(false));
+    socket.on('close', () => this.#finish());
     this.#firstTimer = setTimeout(() => {
       if (this.#firstPacket) this.#end();
     }, host.firstPacketTimeoutMs);
@@ -239,7 +239,7 @@ export class SimListener {
     this.#flushEvents();
     this.#write(disconnectNotice(message, this.#session ? this.#session.uuid : null));
     this.#socket.end();
-    this.#finish(true);
+    this.#finish();
   }
 
   /** kill_listener: FreeSWITCH shutting down. */
@@ -250,12 +250,11 @@ export class SimListener {
   /** The connection dies without a word (network loss, crash). */
   drop(): void {
     this.#socket.destroy();
-    this.#finish(false);
+    this.#finish();
   }
 
-  #finish(graceful: boolean): void {
+  #finish(): void {
     if (this.#closed) return;
-    void graceful;
     this.#closed = true;
     this.#running = false;
     if (this.#firstTimer) clearTimeout(this.#firstTimer);
