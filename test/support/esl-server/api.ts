@@ -11,6 +11,8 @@ import type { SimChannel } from './channel.js';
 
 export interface ApiHost {
   channel(uuid: string): SimChannel | undefined;
+  /** Live channels, oldest first (the core db's channels table). */
+  channelList?(): readonly SimChannel[];
   readonly faults: { refuseMask: boolean };
   readonly version: string;
   readonly startedAt: number;
@@ -21,7 +23,36 @@ const SESS_REC_SYNTAX = '<uuid> [start|stop|mask|unmask] <path> [<limit>]';
 
 type ApiImpl = (host: ApiHost, arg: string) => Promise<string>;
 
+/** One row of the core db's channels table, as `show channels as json` prints it (switch_core_sqldb.c column order). */
+function channelRow(ch: SimChannel, hostname: string): Record<string, string> {
+  const app = ch.runningApps[0];
+  return {
+    uuid: ch.uuid, direction: ch.direction, created: new Date(ch.createdUs / 1000).toISOString().replace('T', ' ').slice(0, 19),
+    created_epoch: String(Math.floor(ch.createdUs / 1e6)), name: ch.name, state: ch.state, cid_name: ch.callerName, cid_num: ch.callerNumber,
+    ip_addr: ch.networkAddr, dest: ch.destination, application: app?.app ?? '', application_data: app?.arg ?? '', dialplan: 'XML', context: ch.context,
+    read_codec: 'PCMA', read_rate: '8000', read_bit_rate: '64000', write_codec: 'PCMA', write_rate: '8000', write_bit_rate: '64000', secure: '',
+    hostname, presence_id: '', presence_data: '', accountcode: '', callstate: ch.callState, callee_name: '', callee_num: '', callee_direction: '',
+    call_uuid: ch.callUuid, sent_callee_name: '', sent_callee_num: '', initial_cid_name: ch.callerName, initial_cid_num: ch.callerNumber,
+    initial_ip_addr: ch.networkAddr, initial_dest: ch.destination, initial_dialplan: 'XML', initial_context: ch.context,
+  };
+}
+
 const COMMANDS: Readonly<Record<string, ApiImpl>> = {
+  /**
+   * mod_commands show: only `show channels [as json]` is simulated. The JSON
+   * form is `{"row_count":N,"rows":[...]}`, or `{"row_count":0}` when empty;
+   * the text form is CSV with a header line and a "N total." footer.
+   */
+  async show(host, arg) {
+    const words = arg.trim().split(/\s+/);
+    if (words[0] !== 'channels') return '-USAGE: show channels [as json] (only channels is simulated)\n';
+    const rows = (host.channelList?.() ?? []).filter((c) => c.alive).map((c) => channelRow(c, 'fs-test'));
+    if (words[1] === 'as' && words[2] === 'json') {
+      return rows.length === 0 ? '{"row_count":0}' : JSON.stringify({ row_count: rows.length, rows });
+    }
+    const cols = Object.keys(channelRow({ runningApps: [], createdUs: 0 } as unknown as SimChannel, ''));
+    return `${cols.join(',')}\n${rows.map((r) => cols.map((c) => r[c]).join(',')).join('\n')}${rows.length ? '\n' : ''}\n${rows.length} total.\n`;
+  },
   async status(host) {
     const up = Math.floor((Date.now() - host.startedAt) / 1000);
     return `UP 0 years, 0 days, 0 hours, 0 minutes, ${up} seconds, 0 milliseconds, 0 microseconds\nFreeSWITCH (Version ${host.version}) is ready\n0 session(s) since startup\n0 session(s) - peak 0, last 5min 0 \n0 session(s) per Sec out of max 30, peak 0, last 5min 0 \n1000 session(s) max\nmin idle cpu 0.00/99.00\nCurrent Stack Size/Max 240K/8192K\n`;
@@ -77,7 +108,7 @@ const COMMANDS: Readonly<Record<string, ApiImpl>> = {
     if (!ch?.alive) return '-ERR Cannot locate session!\n';
     switch (action.toLowerCase()) {
       case 'start':
-        ch.startRecording(path, Number(limit ?? 0) || 0);
+        if (!ch.startRecording(path, Number(limit ?? 0) || 0)) return '-ERR Cannot record session!\n';
         return '+OK Success\n';
       case 'stop':
         return ch.stopRecording(path) ? '+OK Success\n' : '-ERR Cannot stop record session!\n';

@@ -28,7 +28,9 @@ import type { EslHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { getHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { buildEvent, type ChannelView, type CoreIdentity } from './event-factory.js';
-import { SimRecording, type CapturedSound } from './recording.js';
+import { writeFileSync } from 'node:fs';
+import { SimRecording, renderWav, wavHeader, type CapturedSound } from './recording.js';
+import { expandVariables, type DialplanAction } from './dialplan.js';
 
 export interface ChannelHost {
   readonly identity: CoreIdentity;
@@ -38,6 +40,14 @@ export interface ChannelHost {
   /** Media time step in ms (the granularity of simulated playback). */
   readonly tickMs: number;
   destroyed(channel: SimChannel): void;
+  /** Write each recording's WAV at its path (header at start, the whole file when it closes). */
+  readonly writeRecordings?: boolean;
+  /** The `socket` application's TCP connection; null when it cannot connect ("Socket Error!"). */
+  openSocket?(channel: SimChannel, host: string, port: number, async: boolean, full: boolean): Promise<{ readonly closed: boolean } | null>;
+  /** A dialplan hunt (execute_extension), with condition fields read at hunt time. */
+  hunt?(channel: SimChannel, extension: string, context: string): DialplanAction[];
+  /** Global variables (vars.xml), the fallback of `${name}`. */
+  globalVariable?(name: string): string | undefined;
 }
 
 export interface ChannelSpec {
@@ -327,11 +337,14 @@ export class SimChannel implements ChannelView {
   /** The caller presses keys: DTMF events, the digits go to the innermost reader (or the buffer), and into live recordings. */
   pressDigit(digit: string): void {
     if (!this.#alive) return;
-    this.fire('DTMF', [
-      ['DTMF-Digit', digit],
-      ['DTMF-Duration', '2000'],
-      ['DTMF-Source', 'RTP'],
-    ]);
+    // sensitive_dtmf: the digit still reaches the application, but no DTMF event is fired (and nothing is logged).
+    if (!isTrue(this.variables.get('sensitive_dtmf'))) {
+      this.fire('DTMF', [
+        ['DTMF-Digit', digit],
+        ['DTMF-Duration', '2000'],
+        ['DTMF-Source', 'RTP'],
+      ]);
+    }
     this.#hear({ kind: 'dtmf', digit, at: Date.now() });
     const top = this.#running[this.#running.length - 1];
     if (top?.onDigit && top.onDigit(digit)) return;
@@ -356,7 +369,16 @@ export class SimChannel implements ChannelView {
     if (below) below.breakRequested = true;
   }
 
-  startRecording(path: string, limitSeconds: number): SimRecording {
+  /** A new media bug writing to `path`; null when the file cannot be opened (switch_ivr_record_session fails). */
+  startRecording(path: string, limitSeconds: number): SimRecording | null {
+    if (this.#host.writeRecordings) {
+      try {
+        // A WAV writer leaves the sizes at 0 until it closes the file.
+        writeFileSync(path, wavHeader(0));
+      } catch {
+        return null;
+      }
+    }
     const rec = new SimRecording(path, limitSeconds, Date.now());
     this.recordings.set(path, rec);
     this.recordingHistory.push(rec);
@@ -370,9 +392,29 @@ export class SimChannel implements ChannelView {
     for (const rec of targets) {
       rec.stop(Date.now());
       this.recordings.delete(rec.path);
+      this.#closeFile(rec);
       this.fire('RECORD_STOP', [['Record-File-Path', rec.path]]);
     }
     return true;
+  }
+
+  /** record_callback, SWITCH_ABC_TYPE_CLOSE: switch_core_file_close, then RECORD_STOP. */
+  #closeFile(rec: SimRecording): void {
+    if (!this.#host.writeRecordings) return;
+    try {
+      writeFileSync(rec.path, renderWav(rec));
+    } catch {
+      /* the directory went away: FreeSWITCH logs and carries on */
+    }
+  }
+
+  /** switch_channel_expand_variables: `${name}` from the channel's variables, then the globals. */
+  expand(data: string): string {
+    return expandVariables(data, (name) => this.variables.get(name) ?? this.#host.globalVariable?.(name));
+  }
+
+  get host(): ChannelHost {
+    return this.#host;
   }
 
   /** switch_ivr_record_session_mask: fails when no recording of that path runs. */
@@ -402,6 +444,7 @@ export class SimChannel implements ChannelView {
       for (const rec of [...this.recordings.values()]) {
         rec.stop(Date.now());
         this.recordings.delete(rec.path);
+        this.#closeFile(rec);
         this.#host.fire(buildEvent(this.#host.identity, 'RECORD_STOP', { channel: this, headers: [['Record-File-Path', rec.path]] }));
       }
       this.state = 'CS_REPORTING';
@@ -558,6 +601,54 @@ const APPS: Readonly<Record<string, AppImpl>> = {
   async record_session(ch, _run, arg) {
     const [path = '', limit] = arg.split(' ');
     ch.startRecording(path, Number(limit ?? 0) || 0);
+  },
+  /**
+   * mod_dptools event: `Name=value,...` headers on a CHANNEL_APPLICATION event
+   * with the channel's data; `Event-Name` changes its type, `Event-Subclass`
+   * sets the subclass (event_function).
+   */
+  async event(ch, _run, arg) {
+    let name = 'CHANNEL_APPLICATION';
+    const headers: EslHeader[] = [];
+    for (const part of arg.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) continue;
+      const k = part.slice(0, eq);
+      const v = part.slice(eq + 1);
+      if (k.toLowerCase() === 'event-name') { name = v; continue; }
+      headers.push([k, v]);
+    }
+    ch.fire(name, headers);
+  },
+  /**
+   * mod_event_socket socket_function: connects to `<host>:<port>`; on failure
+   * logs "Socket Error!" and returns, so the dialplan goes on. `async`: the
+   * channel parks (and runs the socket's sendmsg applications inside the park)
+   * until the listener ends; socket_resume or not, the dialplan then carries on
+   * with its next application (switch_ivr_park returns, the execute loop goes on).
+   */
+  async socket(ch, run, arg) {
+    const words = arg.split(' ').filter((w) => w !== '');
+    const target = words[0] ?? '';
+    const colon = target.lastIndexOf(':');
+    const host = colon > 0 ? target.slice(0, colon) : target;
+    const port = colon > 0 ? Number(target.slice(colon + 1)) : 8084;
+    if (host === '' || !Number.isInteger(port) || port <= 0 || !ch.host.openSocket) return;
+    const lower = words.slice(1).map((w) => w.toLowerCase());
+    const listener = await ch.host.openSocket(ch, host, port, lower.includes('async'), lower.includes('full'));
+    if (!listener) return;
+    // Parked: media time passes and queued sendmsgs run nested, until the socket ends.
+    await ch.mediaTime(run, Number.POSITIVE_INFINITY, () => (listener.closed ? 'digit' : null));
+  },
+  /** mod_dptools execute_extension <extension> [<dialplan> <context>]: hunts now, runs the result inline. */
+  async execute_extension(ch, _run, arg) {
+    const [ext = '', , context] = arg.split(' ');
+    const actions = ch.host.hunt?.(ch, ext, context ?? ch.context) ?? [];
+    for (const a of actions) {
+      if (!ch.alive) return;
+      const ok = await ch.execute(a.app, ch.expand(a.data));
+      if (!ok) return;
+    }
   },
   async stop_record_session(ch, _run, arg) {
     ch.stopRecording(arg);

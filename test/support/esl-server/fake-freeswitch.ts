@@ -17,6 +17,7 @@ import { SimChannel, type ChannelHost, type ChannelSpec } from './channel.js';
 import type { CoreIdentity } from './event-factory.js';
 import { SimListener, type ListenerHost } from './listener.js';
 import { SHUTDOWN, rudeRejection } from './wire.js';
+import { XmlDialplan, type DialplanAction } from './dialplan.js';
 
 export interface FaultSwitches {
   /** uuid_record ... mask answers -ERR and masks nothing. */
@@ -38,6 +39,18 @@ export interface FakeFreeSwitchOptions {
   readonly tickMs?: number;
   /** read_packet's 25 s deadline for the first packet, shortened for tests (default 25000). */
   readonly firstPacketTimeoutMs?: number;
+  /** Write recordings as WAV files at their paths (see recording.ts). Off by default. */
+  readonly writeRecordings?: boolean;
+  /** XML dialplan files (their text) for `runDialplan` and execute_extension. */
+  readonly dialplan?: readonly string[];
+  /** Global variables (what vars.xml sets with X-PRE-PROCESS). */
+  readonly globals?: Readonly<Record<string, string>>;
+}
+
+export interface DialplanCallOptions extends Omit<ChannelSpec, 'uuid'> {
+  readonly uuid?: string;
+  /** The context the call enters (the SIP profile's context). */
+  readonly context: string;
 }
 
 export interface PlaceCallOptions extends Omit<ChannelSpec, 'uuid'> {
@@ -60,6 +73,8 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly faults: FaultSwitches = { refuseMask: false, stallOn: null, rejectInbound: false };
   readonly tickMs: number;
   readonly firstPacketTimeoutMs: number;
+  readonly writeRecordings: boolean;
+  readonly globals = new Map<string, string>();
   readonly channels = new Map<string, SimChannel>();
   /** Every event fired, in order (what FreeSWITCH's event system saw, subscribed or not). */
   readonly events: EslEvent[] = [];
@@ -72,6 +87,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   #server: net.Server | null = null;
   #port: number;
   readonly #requestedPort: number;
+  #dialplan: XmlDialplan | null;
 
   constructor(options: FakeFreeSwitchOptions = {}) {
     this.password = options.password ?? 'ClueCon';
@@ -80,6 +96,9 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.tickMs = options.tickMs ?? 5;
     this.firstPacketTimeoutMs = options.firstPacketTimeoutMs ?? 25_000;
     for (const [f, ms] of Object.entries(options.files ?? {})) this.#files.set(f, ms);
+    this.writeRecordings = options.writeRecordings ?? false;
+    this.#dialplan = options.dialplan ? new XmlDialplan(options.dialplan) : null;
+    for (const [k, v] of Object.entries(options.globals ?? {})) this.globals.set(k, v);
   }
 
   /** The inbound port once started. */
@@ -174,6 +193,62 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.listeners.add(l);
     if (words.includes('async')) ch.fire('CHANNEL_PARK');
     return ch;
+  }
+
+  /**
+   * A call entering the XML dialplan: hunts `destination` in `context`, runs
+   * the applications in order (each one's data expanded when it runs), and
+   * hangs up when they run out, as switch_core_standard_on_execute does.
+   * Resolves with the channel at once; `done` resolves when the dialplan ended.
+   */
+  runDialplan(options: DialplanCallOptions): { channel: SimChannel; done: Promise<void> } {
+    const ch = this.createChannel(options);
+    const actions = this.hunt(ch, options.destination, options.context);
+    const done = (async () => {
+      if (actions.length === 0) { ch.hangup('NO_ROUTE_DESTINATION'); return; }
+      for (const a of actions) {
+        if (!ch.alive) return;
+        if (!(await ch.execute(a.app, ch.expand(a.data)))) return;
+      }
+      if (ch.alive) ch.hangup('NORMAL_CLEARING');
+    })();
+    return { channel: ch, done };
+  }
+
+  hunt(channel: SimChannel, extension: string, context: string): DialplanAction[] {
+    if (!this.#dialplan) throw new Error('fake freeswitch: no dialplan loaded');
+    return this.#dialplan.hunt(context, extension, (field) => {
+      if (field.includes('${')) return channel.expand(field);
+      if (field === 'caller_id_number') return channel.callerNumber;
+      return channel.variables.get(field) ?? '';
+    });
+  }
+
+  globalVariable(name: string): string | undefined {
+    return this.globals.get(name);
+  }
+
+  channelList(): readonly SimChannel[] {
+    return [...this.channels.values()];
+  }
+
+  /** The `socket` application's connection (socket_function). */
+  async openSocket(ch: SimChannel, host: string, port: number, isAsync: boolean, full: boolean): Promise<SimListener | null> {
+    const socket = net.connect({ host, port });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+    } catch {
+      socket.destroy();
+      return null;
+    }
+    ch.variables.set('socket_host', host);
+    const l = new SimListener(this, socket, { kind: 'outbound', channel: ch, async: isAsync, full });
+    this.listeners.add(l);
+    if (isAsync) ch.fire('CHANNEL_PARK');
+    return l;
   }
 
   /** A channel with no socket (for inbound-mode tests: uuid_record, sendmsg <uuid>, myevents <uuid>). */
