@@ -7,7 +7,12 @@
  */
 import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PbxEvent, RunningRecording } from '../pbx/call-control.js';
 import { CallSession, type SessionDeps } from './call-session.js';
+import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
 import { isRecordingId } from './recording-id.js';
+import type { JournalEntry } from './recording-journal.js';
+import { handOff } from './spool-handoff.js';
+import { existsSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export class CallRegistry implements CallHandlers {
   readonly #sessions = new Map<string, CallSession>();
@@ -41,10 +46,32 @@ export class CallRegistry implements CallHandlers {
     if (known) return known;
     if (req.recordingId === null || !isRecordingId(req.recordingId)) return null;
     const info: CallInfo = { pbx: req.pbx, callId: req.callId, linkedId: req.callId, channel: req.channel, line: 'unknown', agent: null, caller: null, language: null };
-    const session = new CallSession(info, this.#deps);
-    session.adoptRecording(req.recordingId, startedAtOf(req.recordingId), null, null, 'not-asked', false);
-    this.#sessions.set(req.callId, session);
+    return this.#adopt(info, req.recordingId, false);
+  }
+
+  /** A session for a recording we did not start in this process; the journal restores what it knew. */
+  #adopt(info: CallInfo, recordingId: string, paused: boolean): CallSession {
+    const entry = this.#journalEntry(recordingId);
+    const full: CallInfo = entry
+      ? { ...info, linkedId: entry.linkedId, line: entry.line, agent: entry.agent, caller: entry.caller, language: entry.language }
+      : info;
+    const session = new CallSession(full, this.#deps);
+    const policy = this.#deps.config.lines[full.line];
+    session.adoptRecording(
+      recordingId,
+      entry ? Date.parse(entry.startedAt) : startedAtOf(recordingId),
+      policy ? { name: full.line, policy } : null,
+      entry ? ({ decision: 'record', reason: entry.decision } as FinalDecision) : null,
+      (entry?.consent ?? 'not-asked') as ConsentOutcome,
+      paused,
+      entry?.pauses ?? [],
+    );
+    this.#sessions.set(info.callId, session);
     return session;
+  }
+
+  #journalEntry(recordingId: string): JournalEntry | undefined {
+    return this.#deps.journal?.list().find((e) => e.recordingId === recordingId);
   }
 
   async paymentEnter(req: PaymentRequest): Promise<PauseAnswer> {
@@ -64,9 +91,7 @@ export class CallRegistry implements CallHandlers {
   reconcile(running: readonly RunningRecording[], liveCallIds: ReadonlySet<string>): void {
     for (const r of running) {
       if (this.#sessions.has(r.info.callId)) continue;
-      const session = new CallSession(r.info, this.#deps);
-      session.adoptRecording(r.recordingId, startedAtOf(r.recordingId), null, null, 'not-asked', r.paused);
-      this.#sessions.set(r.info.callId, session);
+      this.#adopt(r.info, r.recordingId, r.paused);
     }
     for (const [callId, session] of this.#sessions) {
       if (!liveCallIds.has(callId)) this.#track(session.hangup(), callId);
@@ -100,6 +125,43 @@ export class CallRegistry implements CallHandlers {
     if (!p) return;
     const tracked = p.then(() => { this.#sessions.delete(callId); }, () => undefined).finally(() => this.#pending.delete(tracked));
     this.#pending.add(tracked);
+  }
+
+  /**
+   * Hands off recordings the journal knows but no live call owns: the daemon
+   * died while they ran, and the PBX has since closed their files. Returns
+   * how many are still waiting (file not finished yet).
+   */
+  async recoverOrphans(liveRecordingIds: ReadonlySet<string>, now: number): Promise<number> {
+    const journal = this.#deps.journal;
+    if (!journal) return 0;
+    const owned = new Set<string>();
+    for (const s of this.#sessions.values()) if ('recordingId' in s.state && s.state.recordingId) owned.add(s.state.recordingId);
+    let waiting = 0;
+    for (const entry of journal.list()) {
+      const id = entry.recordingId;
+      if (owned.has(id) || liveRecordingIds.has(id)) continue;
+      const spoolJson = join(this.#deps.config.storage.spool, `${id}.json`);
+      const wav = join(this.#deps.recordingsDir, `${id}.wav`);
+      const marker = join(this.#deps.recordingsDir, `${id}.done`);
+      if (existsSync(spoolJson)) { journal.remove(id); continue; }
+      if (!existsSync(wav)) {
+        this.#deps.logger.error({ recordingId: id }, 'recovery: the journal names a recording whose file is gone');
+        journal.remove(id);
+        continue;
+      }
+      const mtime = statSync(wav).mtimeMs;
+      // Finished: MixMonitor's marker, or a file untouched for 10 s (no marker in that dialplan).
+      if (!existsSync(marker) && now - mtime < 10_000) { waiting++; continue; }
+      const startedAt = Date.parse(entry.startedAt);
+      const pauses = entry.pauses.map((p) => ({ ...p, endOffsetMs: p.endOffsetMs ?? Math.max(0, Math.round(mtime - startedAt)) }));
+      await handOff(this.#deps.config.storage.spool, wav, { ...entry, endedAt: new Date(mtime).toISOString(), pauses });
+      rmSync(marker, { force: true });
+      journal.remove(id);
+      this.#deps.observe?.handedOff?.(id);
+      this.#deps.logger.info({ recordingId: id }, 'recovery: handed an orphaned recording to the archive');
+    }
+    return waiting;
   }
 
   /** Waits for hand-offs in flight (shutdown, tests). */

@@ -18,6 +18,7 @@ import type { CallInfo, DialogueChannel, RecordingControl, PauseAnswer } from '.
 import { canTransition, type CallState, type CallEvent, type PauseInterval } from './call-state.js';
 import { newRecordingId } from './recording-id.js';
 import { handOff, type SpoolMetadata } from './spool-handoff.js';
+import type { RecordingJournal } from './recording-journal.js';
 
 export interface SessionDeps {
   readonly config: ResolvedConfig;
@@ -30,6 +31,8 @@ export interface SessionDeps {
   /** Remembered objections (keyed caller hashes); absent when the feature is off. */
   readonly objections?: { has(callerHash: string): boolean; remember(callerHash: string): void } | undefined;
   readonly observe?: SessionObserver | undefined;
+  /** Durable notes of recordings in progress, so a daemon crash loses no metadata. */
+  readonly journal?: RecordingJournal | undefined;
 }
 
 /** Hooks for metrics and status: the session reports, it does not count. */
@@ -166,6 +169,7 @@ export class CallSession {
         await channel.startRecording(recordingId);
         this.#to('started', { kind: 'recording', recordingId, startedAt: this.#deps.now() });
         vars.CALLVAULT_RECORDING_ID = recordingId;
+        this.#journal();
         this.#log.info({ recordingId }, 'recording: started');
       } catch (err) {
         this.#log.error({ err, recordingId }, 'recording: start failed, call goes on unrecorded');
@@ -185,14 +189,15 @@ export class CallSession {
   }
 
   /** Recreates a session for a call that was being recorded before a daemon restart or AMI reconnect. */
-  adoptRecording(recordingId: string, startedAt: number, line: { name: string; policy: LinePolicy } | null, decision: FinalDecision | null, outcome: ConsentOutcome, paused: boolean): void {
+  adoptRecording(recordingId: string, startedAt: number, line: { name: string; policy: LinePolicy } | null, decision: FinalDecision | null, outcome: ConsentOutcome, paused: boolean, pauses: readonly PauseInterval[] = []): void {
     this.#line = line;
     this.#decision = decision;
     this.#outcome = outcome;
+    this.#pauses.push(...pauses.map((p) => ({ ...p })));
     this.#state = paused
       ? { kind: 'paused', recordingId, startedAt, pausedAt: startedAt }
       : { kind: 'recording', recordingId, startedAt };
-    if (paused) this.#pauses.push({ startOffsetMs: 0, endOffsetMs: null, outcome: 'muted' });
+    if (paused && this.#pauses.at(-1)?.endOffsetMs !== null) this.#pauses.push({ startOffsetMs: Math.max(0, this.#deps.now() - startedAt), endOffsetMs: null, outcome: 'muted' });
     this.#log.info({ recordingId, paused }, 'session: adopted a recording in progress');
   }
 
@@ -214,6 +219,7 @@ export class CallSession {
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
       this.#to('paused', { kind: 'paused', recordingId: s.recordingId, startedAt: s.startedAt, pausedAt: this.#deps.now() });
       this.#pauses.push({ startOffsetMs: offset, endOffsetMs: null, outcome: 'muted' });
+      this.#journal();
       this.#log.info({ recordingId: s.recordingId }, 'payment: recording muted');
       return 'confirmed';
     } catch (err) {
@@ -224,6 +230,7 @@ export class CallSession {
       if (this.#state.kind === 'pausing') {
         this.#to('pause-failed', { kind: 'stopped-closed', recordingId: s.recordingId, startedAt: s.startedAt, stoppedAt: this.#deps.now() });
         this.#pauses.push({ startOffsetMs: offset, endOffsetMs: null, outcome: 'stopped' });
+        this.#journal();
       }
       this.#deps.control.stop(this.info.channel, s.recordingId).catch((stopErr: unknown) => {
         this.#log.warn({ err: stopErr }, 'payment: stop through the PBX link failed too; the dialplan stops it');
@@ -241,6 +248,7 @@ export class CallSession {
     const open = this.#pauses.at(-1);
     if (open && open.endOffsetMs === null) open.outcome = 'stopped';
     else this.#pauses.push({ startOffsetMs: now - s.startedAt, endOffsetMs: null, outcome: 'stopped' });
+    this.#journal();
     this.#log.warn({ recordingId: s.recordingId }, 'payment: the PBX stopped the recording (fail closed)');
   }
 
@@ -261,6 +269,7 @@ export class CallSession {
     const open = this.#pauses.at(-1);
     if (open && open.endOffsetMs === null) open.endOffsetMs = this.#deps.now() - s.startedAt;
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
+    this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');
     return 'resumed';
   }
@@ -286,13 +295,10 @@ export class CallSession {
     return null;
   }
 
-  #startHandoff(): Promise<void> {
-    if (this.#handoff) return this.#handoff;
-    const s = this.#state;
-    if (s.kind !== 'ended' || s.recordingId === null || s.startedAt === null) return Promise.resolve();
-    const { recordingId, startedAt, endedAt } = s;
+  /** The spool metadata as known now (endedAt null while the call goes on). */
+  #metadata(recordingId: string, startedAt: number, endedAt: number | null): Omit<SpoolMetadata, 'endedAt'> & { endedAt: string | null } {
     const line = this.#line;
-    const meta: SpoolMetadata = {
+    return {
       version: 1,
       recordingId,
       pbx: this.info.pbx,
@@ -306,16 +312,35 @@ export class CallSession {
       caller: this.info.caller,
       agent: this.info.agent,
       startedAt: new Date(startedAt).toISOString(),
-      endedAt: new Date(endedAt).toISOString(),
+      endedAt: endedAt === null ? null : new Date(endedAt).toISOString(),
       channels: 1,
       pauses: this.#pauses.map((p) => ({ ...p })),
       wav: `${recordingId}.wav`,
     };
+  }
+
+  #journal(): void {
+    const s = this.#state;
+    if (!this.#deps.journal || !('recordingId' in s) || s.recordingId === null || !('startedAt' in s) || s.startedAt === null) return;
+    try {
+      this.#deps.journal.write(this.#metadata(s.recordingId, s.startedAt, null));
+    } catch (err) {
+      this.#log.warn({ err }, 'recording: cannot write the journal; a crash now would lose this call\'s metadata');
+    }
+  }
+
+  #startHandoff(): Promise<void> {
+    if (this.#handoff) return this.#handoff;
+    const s = this.#state;
+    if (s.kind !== 'ended' || s.recordingId === null || s.startedAt === null) return Promise.resolve();
+    const { recordingId, startedAt, endedAt } = s;
+    const meta = { ...this.#metadata(recordingId, startedAt, endedAt), endedAt: new Date(endedAt).toISOString() };
     const source = join(this.#deps.recordingsDir, `${recordingId}.wav`);
     this.#handoff = (async () => {
       await stat(source); // a missing file is an error worth its own log line
       await handOff(this.#deps.config.storage.spool, source, meta);
       this.#to('file-finished', { kind: 'handed-off', recordingId });
+      this.#deps.journal?.remove(recordingId);
       this.#deps.observe?.handedOff?.(recordingId);
       this.#log.info({ recordingId, pauses: meta.pauses.length }, 'recording: handed to the archive');
     })().catch((err: unknown) => {

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { KeyedHasher } from '../privacy/keyed-hash.js';
 import { CallRegistry } from '../calls/call-registry.js';
+import { RecordingJournal } from '../calls/recording-journal.js';
 import type { PbxAdapter, PbxEvent } from '../pbx/call-control.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
@@ -64,6 +65,7 @@ export class Daemon {
     this.registry = new CallRegistry({
       config, hasher, control: adapter.control, recordingsDir, now: this.#now, logger,
       objections: parts.objections,
+      journal: new RecordingJournal(config.storage.dir),
       observe: { ...observer, error: (where) => { observer.error?.(where); this.#noteError(where, `${where} failed`); } },
     });
   }
@@ -107,6 +109,11 @@ export class Daemon {
       const { running, live } = await this.#parts.adapter.inventory();
       this.registry.reconcile(running, live);
       this.#parts.logger.info({ running: running.length, live: live.size }, 'pbx: reconciled calls in progress');
+      const waiting = await this.registry.recoverOrphans(new Set(running.map((r) => r.recordingId)), this.#now());
+      if (waiting > 0 && !this.#stopping) {
+        // Their files are still being closed by the PBX: look again shortly.
+        setTimeout(() => { void this.#reconcile(); }, 5_000).unref();
+      }
     } catch (err) {
       this.#parts.logger.warn({ err }, 'pbx: reconcile failed, will retry on the next reconnect');
     }

@@ -35,9 +35,13 @@ export function ensureSandbox(): void {
   assert.equal(r.status, 0, `scripts/asterisk-sandbox start failed:\n${r.stderr}`);
 }
 
-export function sandboxCommand(...args: string[]): void {
-  const r = spawnSync(sandbox, args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, `scripts/asterisk-sandbox ${args.join(' ')} failed:\n${r.stderr}`);
+/** Runs a sandbox command without blocking the event loop (an in-process daemon must see the PBX go and come back). */
+export async function sandboxCommand(...args: string[]): Promise<void> {
+  const child = spawn(sandbox, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += String(d); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, `scripts/asterisk-sandbox ${args.join(' ')} failed:\n${stderr}`);
 }
 
 export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
@@ -140,15 +144,16 @@ export class Caller {
 /** The daemon in this process, on a free FastAGI port. */
 export class InProcessDaemon {
   daemon!: Daemon;
+  adapter!: AsteriskAdapter;
   agiPort = 0;
   constructor(readonly files: StackFiles, readonly withArchive = false) {}
   async start(): Promise<void> {
     const config = loadConfig(this.files.configPath);
     const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
-    const adapter = await createAdapter(config, logger);
-    this.daemon = new Daemon({ config, logger, adapter });
+    this.adapter = (await createAdapter(config, logger)) as AsteriskAdapter;
+    this.daemon = new Daemon({ config, logger, adapter: this.adapter });
     await this.daemon.start();
-    this.agiPort = (adapter as AsteriskAdapter).agi.address().port;
+    this.agiPort = this.adapter.agi.address().port;
   }
   async stop(): Promise<void> { await this.daemon.stop(); }
 }
@@ -164,14 +169,18 @@ export class ChildDaemon {
     this.child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'run', '-c', this.files.configPath, ...this.args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CALLVAULT_LOG_FORMAT: 'json' } });
     this.child.stderr!.on('data', (d) => { this.stderr += String(d); });
     let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}\n${this.stderr}`)), 30_000);
-      this.child!.stdout!.on('data', (d) => {
-        out += String(d);
-        if (out.includes('daemon: started')) { clearTimeout(timer); resolve(); }
-      });
-      this.child!.once('exit', (code) => { clearTimeout(timer); reject(new Error(`daemon exited ${code}:\n${out}\n${this.stderr}`)); });
-    });
+    this.child.stdout!.on('data', (d) => { out += String(d); });
+    // Started = it wrote its status file (the daemon writes it once attached).
+    const statusFile = join(this.files.storage, 'run', 'status.json');
+    const until = Date.now() + 30_000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`daemon exited ${this.child.exitCode}:\n${out}\n${this.stderr}`);
+      try {
+        if (JSON.parse(readFileSync(statusFile, 'utf8')).pid === this.child.pid) return;
+      } catch { /* not yet */ }
+      if (Date.now() > until) throw new Error(`daemon did not start:\n${out}\n${this.stderr}`);
+      await sleep(100);
+    }
   }
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     return new Promise((resolve) => {
