@@ -19,6 +19,7 @@ import { canTransition, type CallState, type CallEvent, type PauseInterval } fro
 import { newRecordingId } from './recording-id.js';
 import { handOff, type SpoolMetadata } from './spool-handoff.js';
 import type { RecordingJournal } from './recording-journal.js';
+import { normalizePhoneNumber } from '../privacy/phone-number.js';
 
 export interface SessionDeps {
   readonly config: ResolvedConfig;
@@ -44,6 +45,11 @@ export interface SessionObserver {
   error?(where: string): void;
 }
 
+function normalizeCaller(raw: string | null, country: string): string | null {
+  if (raw === null) return null;
+  try { return normalizePhoneNumber(raw, country); } catch { return raw; }
+}
+
 /** How long the daemon waits for the PBX to confirm a mute before it fails closed. */
 export const PAUSE_DEADLINE_MS = 1500;
 
@@ -66,10 +72,13 @@ export class CallSession {
   readonly #pauses: PauseInterval[] = [];
   #fileFinished = false;
   #handoff: Promise<void> | null = null;
+  /** The caller in E.164 when it parses (so hashes match `subject find`), else as the PBX gave it. */
+  readonly #caller: string | null;
 
   constructor(info: CallInfo, deps: SessionDeps) {
     this.info = info;
     this.#deps = deps;
+    this.#caller = normalizeCaller(info.caller, deps.config.ops.defaultCountry);
     this.#log = deps.logger.child({
       call: info.callId,
       pbx: info.pbx,
@@ -107,7 +116,7 @@ export class CallSession {
   #sampling(line: LinePolicy): SamplingDecision {
     const { hasher, config, objections } = this.#deps;
     const agentRate = this.info.agent !== null ? config.agents.rates[this.info.agent] : undefined;
-    const remembered = objections !== undefined && this.info.caller !== null && objections.has(hasher.hex('objection', this.info.caller));
+    const remembered = objections !== undefined && this.#caller !== null && objections.has(hasher.hex('objection', this.#caller));
     return decideSampling(line, { draw: hasher.unit('sampling', this.info.linkedId), agentRate, rememberedObjection: remembered });
   }
 
@@ -147,8 +156,12 @@ export class CallSession {
       outcome = 'caller-hung-up';
     }
     this.#outcome = outcome;
-    if (outcome === 'objected' && this.#deps.objections && this.info.caller !== null) {
-      this.#deps.objections.remember(this.#deps.hasher.hex('objection', this.info.caller));
+    if (outcome === 'objected' && this.#deps.objections && this.#caller !== null) {
+      try {
+        this.#deps.objections.remember(this.#deps.hasher.hex('objection', this.#caller));
+      } catch (err) {
+        this.#log.warn({ err }, 'consent: could not remember the objection');
+      }
     }
     const decision = concludeRecording(sampling, outcome);
     this.#decision = decision;
@@ -309,7 +322,7 @@ export class CallSession {
       decision: this.#decision?.reason ?? 'recovered',
       consent: this.#outcome,
       language: this.info.language,
-      caller: this.info.caller,
+      caller: this.#caller,
       agent: this.info.agent,
       startedAt: new Date(startedAt).toISOString(),
       endedAt: endedAt === null ? null : new Date(endedAt).toISOString(),

@@ -11,6 +11,12 @@ import { createLogger } from '../log/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createAdapter } from '../daemon/adapter-factory.js';
 import { ArchiverWorker } from '../archive/archiver-worker.js';
+import { StorageLayout } from '../archive/storage-layout.js';
+import { RecordingIndex } from '../index/index.js';
+import { DecisionTally } from '../index/decision-log.js';
+import { ObjectionRegister } from '../index/objection-register.js';
+import { PurgeScheduler } from '../ops/purge-scheduler.js';
+import { prepareStorage } from '../daemon/daemon.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program.command('run')
@@ -30,9 +36,20 @@ export function register(program: Command, ctx: CommandContext): void {
         bitrateBps: config.archive.bitrateBps,
         logLevel: config.log.level,
       }) : undefined;
+      prepareStorage(config.storage.dir);
+      const indexPath = new StorageLayout(config.storage.dir).indexPath;
+      // The daemon's own handle on the index: decision counts for `status`, remembered objections.
+      const index = RecordingIndex.open(indexPath);
+      const tally = new DecisionTally(index.db, { onError: (err) => logger.warn({ err }, 'status: cannot write decision counts') });
+      const objections = config.privacy.rememberObjections.enabled
+        ? ObjectionRegister.open(indexPath, { retentionDays: config.privacy.rememberObjections.retentionDays })
+        : undefined;
+      const purge = PurgeScheduler.forConfig(config, { logger });
       const daemon = new Daemon({
-        config, logger, adapter,
+        config, logger, adapter, objections,
         archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending },
+        observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
+        services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });
       await daemon.start();
       await new Promise<void>((resolve) => {
@@ -46,6 +63,9 @@ export function register(program: Command, ctx: CommandContext): void {
         process.on('SIGINT', onSignal);
       });
       await daemon.stop();
+      try { tally.close(); } catch (err) { logger.warn({ err }, 'status: decision counts lost at stop'); }
+      objections?.close();
+      index.close();
       logger.flush();
       return 0;
     }));

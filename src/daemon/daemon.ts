@@ -13,6 +13,7 @@ import { KeyedHasher } from '../privacy/keyed-hash.js';
 import { CallRegistry } from '../calls/call-registry.js';
 import { RecordingJournal } from '../calls/recording-journal.js';
 import type { PbxAdapter, PbxEvent } from '../pbx/call-control.js';
+import type { SessionObserver } from '../calls/call-session.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { CallvaultError } from '../errors.js';
@@ -32,6 +33,10 @@ export interface DaemonParts {
   /** Objection memory, when privacy.rememberObjections is on. */
   objections?: { has(h: string): boolean; remember(h: string): void } | undefined;
   now?: () => number;
+  /** More observers of sessions (the decision tally for `callvault status`). */
+  observers?: SessionObserver[] | undefined;
+  /** Background services started after the adapter and stopped before it (purge scheduler...). */
+  services?: Array<{ start(): void | Promise<void>; stop(): void | Promise<void> }> | undefined;
 }
 
 const STATUS_EVERY_MS = 5_000;
@@ -61,7 +66,7 @@ export class Daemon {
     const { config, logger, adapter } = parts;
     const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
     const recordingsDir = config.pbx.type === 'asterisk' ? config.pbx.asterisk!.recordings.local : config.pbx.freeswitch!.recordings.local;
-    const observer = this.metrics.observer();
+    const observer = combineObservers([this.metrics.observer(), ...(parts.observers ?? [])]);
     this.registry = new CallRegistry({
       config, hasher, control: adapter.control, recordingsDir, now: this.#now, logger,
       objections: parts.objections,
@@ -136,6 +141,7 @@ export class Daemon {
     prepareStorage(config.storage.dir);
     await adapter.start(this.registry, this.#onEvent);
     if (archive) await archive.start();
+    for (const s of this.#parts.services ?? []) await s.start();
     if (config.ops.metrics !== undefined) {
       this.#http = await serveMetrics(config.ops.metrics, this.metrics, () => {
         const st = this.status();
@@ -152,6 +158,7 @@ export class Daemon {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#timer);
+    for (const s of this.#parts.services ?? []) await s.stop();
     await this.#parts.adapter.stop();
     await this.registry.drain();
     if (this.#parts.archive) await this.#parts.archive.stop();
@@ -159,4 +166,15 @@ export class Daemon {
     this.#writeStatus();
     this.#parts.logger.info('daemon: stopped');
   }
+}
+
+/** Calls every observer's hook; one failing observer must not break a call. */
+function combineObservers(list: SessionObserver[]): SessionObserver {
+  const each = <K extends keyof SessionObserver>(k: K) => (...args: Parameters<NonNullable<SessionObserver[K]>>) => {
+    for (const o of list) {
+      const fn = o[k] as ((...a: unknown[]) => void) | undefined;
+      try { fn?.(...args); } catch { /* metrics and tallies are best effort */ }
+    }
+  };
+  return { decided: each('decided'), consentLatency: each('consentLatency'), pauseLatency: each('pauseLatency'), handedOff: each('handedOff'), error: each('error') };
 }
