@@ -28,7 +28,7 @@ export class CallRegistry implements CallHandlers {
   get(callId: string): CallSession | undefined { return this.#sessions.get(callId); }
 
   async consent(channel: DialogueChannel): Promise<void> {
-    const requestedAt = this.#deps.now();
+    const requestedAt = channel.receivedAt ?? this.#deps.now();
     const existing = this.#sessions.get(channel.info.callId);
     if (existing && existing.state.kind !== 'dialogue') {
       // The dialplan called consent twice on one channel: keep the first decision.
@@ -75,7 +75,7 @@ export class CallRegistry implements CallHandlers {
   }
 
   async paymentEnter(req: PaymentRequest): Promise<PauseAnswer> {
-    const requestedAt = this.#deps.now();
+    const requestedAt = req.receivedAt ?? this.#deps.now();
     const session = this.#sessionFor(req);
     if (!session) return 'not-recording';
     return session.paymentEnter(requestedAt);

@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { KeyedHasher } from '../privacy/keyed-hash.js';
 import { CallRegistry } from '../calls/call-registry.js';
 import { RecordingJournal } from '../calls/recording-journal.js';
-import type { PbxAdapter, PbxEvent } from '../pbx/call-control.js';
+import { preciseNow, type PbxAdapter, type PbxEvent } from '../pbx/call-control.js';
 import type { SessionObserver } from '../calls/call-session.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
@@ -61,7 +61,7 @@ export class Daemon {
 
   constructor(parts: DaemonParts) {
     this.#parts = parts;
-    this.#now = parts.now ?? Date.now;
+    this.#now = parts.now ?? preciseNow;
     this.#startedAt = this.#now();
     const { config, logger, adapter } = parts;
     const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);

@@ -31,6 +31,8 @@ export interface CallInfo {
  */
 export interface DialogueChannel {
   readonly info: CallInfo;
+  /** When the PBX's request arrived (epoch ms, sub-ms precision): latency is measured from here. */
+  readonly receivedAt?: number;
   /** Plays a prompt and waits up to `waitMs` after it for one of `keys`. A key ends the prompt early. */
   ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput>;
   /** Plays a prompt to the end (no keys). */
@@ -67,6 +69,13 @@ export interface PaymentRequest {
   readonly channel: string;
   /** The recording id the dialplan holds for this call, if any (survives daemon restarts). */
   readonly recordingId: string | null;
+  /** When the PBX's request arrived (epoch ms, sub-ms precision). */
+  readonly receivedAt?: number;
+}
+
+/** Epoch milliseconds with sub-millisecond precision, for latency figures. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** What the dialplan learns from a payment request: only `confirmed` lets the payment IVR run with the recording on. */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { isCallvaultError } from '../../errors.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
-import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
+import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
@@ -44,6 +44,7 @@ class AgiDialogue implements DialogueChannel {
     readonly info: CallInfo,
     private readonly agi: AgiChannel,
     private readonly adapter: AsteriskAdapter,
+    readonly receivedAt: number,
   ) {}
 
   #file(prompt: PromptName): string {
@@ -150,6 +151,7 @@ export class AsteriskAdapter implements PbxAdapter {
   }
 
   async #paymentRequest(agi: AgiChannel): Promise<PaymentRequest> {
+    const receivedAt = preciseNow();
     const recordingId = await agi.getVariable('CALLVAULT_RECORDING_ID');
     const mixMonitorId = await agi.getVariable('CALLVAULT_MIXMONITOR_ID');
     const req = agi.request;
@@ -157,14 +159,15 @@ export class AsteriskAdapter implements PbxAdapter {
       // A call recorded before a daemon restart: learn it so that its hangup hands the file off.
       this.trackRecording(req.uniqueid, req.channel, recordingId, mixMonitorId || null);
     }
-    return { pbx: 'asterisk', callId: req.uniqueid, channel: req.channel, recordingId: recordingId || null };
+    return { pbx: 'asterisk', callId: req.uniqueid, channel: req.channel, recordingId: recordingId || null, receivedAt };
   }
 
   async start(handlers: CallHandlers, onEvent: (event: PbxEvent) => void): Promise<void> {
     this.#emit = onEvent;
     this.agi
       .route('consent', async (agi) => {
-        await handlers.consent(new AgiDialogue(await this.#callInfo(agi), agi, this));
+        const receivedAt = preciseNow();
+        await handlers.consent(new AgiDialogue(await this.#callInfo(agi), agi, this, receivedAt));
       }, { timeoutMs: CONSENT_DEADLINE_MS })
       .route('payment-enter', async (agi) => {
         const answer = await handlers.paymentEnter(await this.#paymentRequest(agi));

@@ -17,6 +17,7 @@ import type { AsteriskAdapter } from '../../../src/pbx/asterisk/asterisk-adapter
 import { loadConfig } from '../../../src/config/index.js';
 import { silentLogger, createLogger } from '../../../src/log/logger.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
+import type { SessionObserver } from '../../../src/calls/call-session.js';
 import { createAdapter } from '../../../src/daemon/adapter-factory.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -146,12 +147,12 @@ export class InProcessDaemon {
   daemon!: Daemon;
   adapter!: AsteriskAdapter;
   agiPort = 0;
-  constructor(readonly files: StackFiles, readonly withArchive = false) {}
+  constructor(readonly files: StackFiles, readonly observers: SessionObserver[] = []) {}
   async start(): Promise<void> {
     const config = loadConfig(this.files.configPath);
     const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
     this.adapter = (await createAdapter(config, logger)) as AsteriskAdapter;
-    this.daemon = new Daemon({ config, logger, adapter: this.adapter });
+    this.daemon = new Daemon({ config, logger, adapter: this.adapter, observers: this.observers });
     await this.daemon.start();
     this.agiPort = this.adapter.agi.address().port;
   }
