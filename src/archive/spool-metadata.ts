@@ -16,7 +16,8 @@ import { CallvaultError } from '../errors.js';
 import { PURPOSES, type Purpose } from '../policy/purpose.js';
 
 /** `YYYYMMDDTHHMMSSZ-xxxxxxxx`: sorts by start time, and is safe as a file name. */
-export const RECORDING_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
+import { RECORDING_ID } from '../calls/recording-id.js';
+export { RECORDING_ID };
 
 export const PAUSE_OUTCOMES = ['muted', 'stopped'] as const;
 

@@ -210,7 +210,7 @@ export class CallSession {
     this.#state = paused
       ? { kind: 'paused', recordingId, startedAt, pausedAt: startedAt }
       : { kind: 'recording', recordingId, startedAt };
-    if (paused && this.#pauses.at(-1)?.endOffsetMs !== null) this.#pauses.push({ startOffsetMs: Math.max(0, this.#deps.now() - startedAt), endOffsetMs: null, outcome: 'muted' });
+    if (paused && this.#pauses.at(-1)?.endOffsetMs !== null) this.#pauses.push({ startOffsetMs: Math.max(0, Math.round(this.#deps.now() - startedAt)), endOffsetMs: null, outcome: 'muted' });
     this.#log.info({ recordingId, paused }, 'session: adopted a recording in progress');
   }
 
@@ -226,7 +226,7 @@ export class CallSession {
     if (s.kind === 'stopped-closed') return 'failed';
     if (s.kind !== 'recording') return 'not-recording';
     this.#to('pause', { kind: 'pausing', recordingId: s.recordingId, startedAt: s.startedAt, requestedAt });
-    const offset = requestedAt - s.startedAt;
+    const offset = Math.max(0, Math.round(requestedAt - s.startedAt));
     try {
       await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'mute');
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
@@ -260,7 +260,7 @@ export class CallSession {
     this.#to('pause-failed', { kind: 'stopped-closed', recordingId: s.recordingId, startedAt: s.startedAt, stoppedAt: now });
     const open = this.#pauses.at(-1);
     if (open && open.endOffsetMs === null) open.outcome = 'stopped';
-    else this.#pauses.push({ startOffsetMs: now - s.startedAt, endOffsetMs: null, outcome: 'stopped' });
+    else this.#pauses.push({ startOffsetMs: Math.round(now - s.startedAt), endOffsetMs: null, outcome: 'stopped' });
     this.#journal();
     this.#log.warn({ recordingId: s.recordingId }, 'payment: the PBX stopped the recording (fail closed)');
   }
@@ -280,7 +280,7 @@ export class CallSession {
     }
     if (this.#state.kind !== 'paused') return 'not-recording';
     const open = this.#pauses.at(-1);
-    if (open && open.endOffsetMs === null) open.endOffsetMs = this.#deps.now() - s.startedAt;
+    if (open && open.endOffsetMs === null) open.endOffsetMs = Math.round(this.#deps.now() - s.startedAt);
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
     this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');
@@ -295,7 +295,7 @@ export class CallSession {
     const startedAt = 'startedAt' in s ? s.startedAt : null;
     const endedAt = this.#deps.now();
     this.#to('hangup', { kind: 'ended', recordingId, startedAt, endedAt });
-    for (const p of this.#pauses) if (p.endOffsetMs === null && startedAt !== null) p.endOffsetMs = endedAt - startedAt;
+    for (const p of this.#pauses) if (p.endOffsetMs === null && startedAt !== null) p.endOffsetMs = Math.round(endedAt - startedAt);
     if (recordingId === null || startedAt === null) return null;
     if (this.#fileFinished) return this.#startHandoff();
     return null;

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 
-const ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+/** The one definition of the id's shape (spool, archive and index all use it). */
+export const RECORDING_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
 
 export function newRecordingId(at: Date): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -13,5 +14,5 @@ export function newRecordingId(at: Date): string {
 }
 
 export function isRecordingId(value: string): boolean {
-  return ID.test(value);
+  return RECORDING_ID.test(value);
 }

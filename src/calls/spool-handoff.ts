@@ -7,29 +7,9 @@
 import { open, rename, copyFile, unlink, mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CallvaultError } from '../errors.js';
-import type { PauseInterval } from './call-state.js';
-import type { PbxKind } from '../pbx/call-control.js';
-import type { Purpose } from '../policy/purpose.js';
+import { spoolMetadataSchema, type SpoolMetadata } from '../archive/spool-metadata.js';
 
-export interface SpoolMetadata {
-  version: 1;
-  recordingId: string;
-  pbx: PbxKind | 'backfill';
-  callId: string;
-  linkedId: string;
-  line: string;
-  purpose: Purpose;
-  decision: string;
-  consent: string;
-  language: string | null;
-  caller: string | null;
-  agent: string | null;
-  startedAt: string;
-  endedAt: string;
-  channels: 1 | 2;
-  pauses: PauseInterval[];
-  wav: string;
-}
+export type { SpoolMetadata };
 
 async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
@@ -53,6 +33,12 @@ async function moveDurably(source: string, target: string): Promise<void> {
 }
 
 export async function handOff(spoolDir: string, wavSource: string, meta: SpoolMetadata): Promise<void> {
+  // The archive's own schema checks what we write: a metadata file it would
+  // refuse must fail here, where the call's context is still in the log.
+  const checked = spoolMetadataSchema.safeParse(meta);
+  if (!checked.success) {
+    throw new CallvaultError('CV_ERR_SPOOL_WRITE', [spoolDir], { cause: new Error(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) });
+  }
   try {
     await mkdir(spoolDir, { recursive: true, mode: 0o700 });
     await moveDurably(wavSource, join(spoolDir, meta.wav));

@@ -7,6 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import { fromSql } from './recordings.js';
 import type { RecordingRow } from './types.js';
+import { RECORDING_ID } from '../calls/recording-id.js';
 
 export interface OpsRecording extends RecordingRow {
   proofReceivedAt: string | null;
@@ -68,8 +69,6 @@ export type Resolved =
   | { kind: 'purged'; tombstone: Tombstone }
   | { kind: 'unknown' };
 
-/** As src/archive/spool-metadata.ts RECORDING_ID: the index layer does not import the archive layer (which imports it). */
-const RECORDING_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$/;
 
 /**
  * A recording id names one recording (or its tombstone); anything else is
