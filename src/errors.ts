@@ -49,6 +49,7 @@ export const catalogue = {
   CV_ERR_ESL_COMMAND: { message: 'Event Socket command %s failed: %s', hint: 'see the FreeSWITCH log for the reason' },
   CV_ERR_ESL_CLOSED: { message: 'Event Socket connection closed', hint: 'callvault reconnects with backoff; check FreeSWITCH if this persists' },
   CV_ERR_ESL_LISTEN: { message: 'cannot listen for outbound Event Socket connections on %s', hint: 'another process holds the port, or the address is wrong: check pbx.freeswitch.outbound.listen' },
+  CV_ERR_ESL_SOCKET_MODE: { message: 'the dialplan opened the outbound socket as %s/%s; callvault needs async full', hint: 'use <action application="socket" data="${CALLVAULT_SOCKET} async full"/> as dialplan/freeswitch/callvault.xml does' },
 
   // --- calls ----------------------------------------------------------------
   CV_ERR_CALL_TRANSITION: { message: 'illegal call transition %s -> %s on event %s', hint: 'this is a bug in callvault; report it with the log line' },

@@ -4,6 +4,7 @@ import { readSecret, type ResolvedConfig } from '../config/index.js';
 import { CallvaultError } from '../errors.js';
 import type { PbxAdapter } from '../pbx/call-control.js';
 import { AsteriskAdapter } from '../pbx/asterisk/asterisk-adapter.js';
+import { FreeSwitchAdapter } from '../pbx/freeswitch/freeswitch-adapter.js';
 
 export function splitHostPort(listen: string): { host: string; port: number } {
   const i = listen.lastIndexOf(':');
@@ -21,5 +22,13 @@ export async function createAdapter(config: ResolvedConfig, logger: Logger): Pro
       logger,
     });
   }
-  throw new CallvaultError('CV_ERR_CONFIG_INVALID', ['pbx.type: freeswitch is not supported by this build yet']);
+  const f = config.pbx.freeswitch;
+  if (!f) throw new CallvaultError('CV_ERR_CONFIG_INVALID', ['pbx.freeswitch: the section for the chosen pbx.type is missing']);
+  return new FreeSwitchAdapter({
+    esl: { host: f.esl.host, port: f.esl.port, password: readSecret(f.esl.password, f.esl.passwordFile, 'pbx.freeswitch.esl.password'), commandTimeoutMs: f.esl.commandTimeoutMs },
+    outbound: splitHostPort(f.outbound.listen),
+    recordings: f.recordings,
+    prompts: config.prompts,
+    logger,
+  });
 }

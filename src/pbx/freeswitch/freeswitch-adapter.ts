@@ -1,0 +1,439 @@
+/**
+ * The FreeSWITCH adapter: translates the outbound Event Socket connections
+ * that dialplan/freeswitch/callvault.xml opens (one per request:
+ * CALLVAULT_ACTION = consent | payment-enter | payment-exit) and the events of
+ * the standing inbound connection into the call-control interface
+ * (src/pbx/call-control.ts), and recording commands back. It decides nothing:
+ * the session in src/calls does.
+ *
+ * Recordings are started, masked, unmasked and stopped with `api uuid_record`
+ * on the inbound connection, never with `record_session` on the call's own
+ * socket: uuid_record answers `+OK` or `-ERR` (record_session completes with
+ * `_none_` either way), and a recording the daemon could not mask or see end
+ * must not exist at all, so without the inbound link no recording starts.
+ *
+ * File completion: record_callback (switch_ivr_async.c, SWITCH_ABC_TYPE_CLOSE)
+ * fires RECORD_STOP after switch_core_file_close, so RECORD_STOP with our
+ * path is "the file is complete". If the link was down at that moment, the
+ * hangup (or the reconcile after reconnecting) falls back to the WAV header.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { CallvaultError, isCallvaultError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { CallerInput, PromptName } from '../../policy/consent.js';
+import { isRecordingId } from '../../calls/recording-id.js';
+import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
+import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
+import { EslInboundLink } from './esl-inbound-link.js';
+import type { EslEvent } from './esl-event.js';
+
+export interface FreeSwitchAdapterOptions {
+  esl: { host: string; port: number; password: string; commandTimeoutMs: number };
+  outbound: { host: string; port: number };
+  /** The recordings directory as FreeSWITCH sees it and as this host sees it. */
+  recordings: { pbx: string; local: string };
+  /** Prompts are `<prefix>/<language>/<name>.wav` (give FreeSWITCH an absolute prefix). */
+  prompts: { prefix: string; defaultLanguage: string };
+  logger: Logger;
+  /** How long after a hangup to wait for RECORD_STOP before looking at the file. Default 10 s. */
+  finishWaitMs?: number;
+  /** Inbound reconnect backoff, first and largest delay. */
+  backoff?: { minMs: number; maxMs: number };
+}
+
+/** The whole consent request, prompts and replays included. */
+const CONSENT_DEADLINE_MS = 180_000;
+/** A payment request must answer fast: the session's own mask deadline is 1.5 s. */
+const PAYMENT_DEADLINE_MS = 2_500;
+/** The CUSTOM event the dialplan fires when it stopped a recording itself. */
+export const FAIL_CLOSED_SUBCLASS = 'callvault::fail_closed';
+/** What the inbound link subscribes to. CUSTOM must come last: the words after it are subclasses. */
+const SUBSCRIPTION = ['CHANNEL_HANGUP_COMPLETE', 'RECORD_STOP', 'CUSTOM', FAIL_CLOSED_SUBCLASS];
+/** Result variable of play_and_get_digits. */
+const DIGIT_VAR = 'callvault_digit';
+
+export type CallvaultAction = 'consent' | 'payment-enter' | 'payment-exit';
+
+/** The request the dialplan made, from the channel data of the outbound connect; null when it is not ours. */
+export function actionOf(data: ChannelData): CallvaultAction | null {
+  const a = data.event.variable('CALLVAULT_ACTION');
+  return a === 'consent' || a === 'payment-enter' || a === 'payment-exit' ? a : null;
+}
+
+/** CallInfo from the outbound connect reply (variables set by the including dialplan). */
+export function callInfoOf(data: ChannelData, defaultLanguage: string): CallInfo {
+  const v = (name: string): string | null => {
+    const value = data.event.variable(name);
+    return value === undefined || value === '' ? null : value;
+  };
+  const caller = data.callerNumber;
+  return {
+    pbx: 'freeswitch',
+    callId: data.uuid,
+    linkedId: data.callUuid,
+    channel: data.uuid,
+    line: v('CALLVAULT_LINE') ?? '',
+    agent: v('CALLVAULT_AGENT'),
+    caller: caller !== null && caller !== '' ? caller : null,
+    language: v('CALLVAULT_LANGUAGE') ?? defaultLanguage,
+  };
+}
+
+/**
+ * The play_and_get_digits argument for one key among `keys`:
+ * min 1, max 1, one try, `waitMs` after the prompt, no terminator (`none`
+ * holds no DTMF character), the prompt barged by any key, a silent
+ * invalid-input file, and a regex that accepts only the offered keys.
+ */
+export function playAndGetDigitsArg(file: string, keys: string, waitMs: number): string {
+  if (!/^[0-9*#A-D]+$/.test(keys)) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute play_and_get_digits', 'keys must be DTMF characters']);
+  if (/\s/.test(file)) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute play_and_get_digits', 'a prompt path cannot contain spaces']);
+  return `1 1 1 ${Math.max(1, Math.round(waitMs))} none ${file} silence_stream://250 ${DIGIT_VAR} ^[${keys}]$`;
+}
+
+/** `set` arguments in order, CALLVAULT_DECISION last: the dialplan reads it as "the daemon finished". */
+export function outcomeSets(vars: Readonly<Record<string, string>>): string[] {
+  const entries = Object.entries(vars).sort(([a], [b]) => (a === 'CALLVAULT_DECISION' ? 1 : b === 'CALLVAULT_DECISION' ? -1 : 0));
+  return entries.map(([k, v]) => `${k}=${v}`);
+}
+
+/** `uuid_getvar` prints `_undef_` for an unset variable and `-ERR ...` for a missing channel. */
+export function getvarValue(reply: string): string | null {
+  const v = reply.replace(/\n$/, '');
+  return v === '_undef_' || v === '' || v.startsWith('-ERR') || v.startsWith('-USAGE') ? null : v;
+}
+
+/** mod_commands' `show channels as json`: `{"row_count":0}` or `{"row_count":n,"rows":[...]}`. */
+export function parseShowChannels(text: string): Array<{ uuid: string; callUuid: string; cidNum: string | null }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CallvaultError('CV_ERR_ESL_FRAME', ['show channels as json did not return JSON'], { cause: err });
+  }
+  const rows = (parsed as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) return [];
+  return rows
+    .filter((r): r is Record<string, unknown> => r !== null && typeof r === 'object' && typeof (r as { uuid?: unknown }).uuid === 'string')
+    .map((r) => ({
+      uuid: r.uuid as string,
+      callUuid: typeof r.call_uuid === 'string' && r.call_uuid !== '' ? r.call_uuid : (r.uuid as string),
+      cidNum: typeof r.cid_num === 'string' && r.cid_num !== '' ? r.cid_num : null,
+    }));
+}
+
+/** A WAV whose RIFF size matches the file: the writer closed it (header sizes are written on close). */
+export async function wavLooksClosed(path: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    const size = (await fh.stat()).size;
+    return bytesRead === 8 && head.toString('latin1', 0, 4) === 'RIFF' && head.readUInt32LE(4) === size - 8;
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
+class EslDialogue implements DialogueChannel {
+  constructor(
+    readonly info: CallInfo,
+    private readonly session: EslOutboundSession,
+    private readonly adapter: FreeSwitchAdapter,
+  ) {}
+
+  #file(prompt: PromptName): string {
+    const p = this.adapter.options.prompts;
+    return `${p.prefix}/${this.info.language ?? p.defaultLanguage}/${prompt}.wav`;
+  }
+
+  get #gone(): boolean {
+    const k = this.session.state.kind;
+    return k === 'hungup' || k === 'closed';
+  }
+
+  async ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput> {
+    if (keys === '') return (await this.play(prompt)) === 'hangup' ? { kind: 'hangup' } : { kind: 'timeout' };
+    try {
+      await this.session.execute('unset', DIGIT_VAR, { timeoutMs: this.adapter.commandTimeoutMs });
+      await this.session.execute('play_and_get_digits', playAndGetDigitsArg(this.#file(prompt), keys, waitMs), { timeoutMs: 120_000 + waitMs });
+      if (this.#gone) return { kind: 'hangup' };
+      // One DTMF character: safe to read with getvar (no line break can be in it). Never logged.
+      const digit = await this.session.getvar(DIGIT_VAR, { timeoutMs: this.adapter.commandTimeoutMs });
+      if (digit === null || digit === '') return { kind: 'timeout' };
+      return { kind: 'key', key: digit.slice(0, 1) };
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_ESL_CLOSED') || this.#gone) return { kind: 'hangup' };
+      throw err;
+    }
+  }
+
+  async play(prompt: PromptName): Promise<'played' | 'hangup'> {
+    try {
+      const r = await this.session.execute('playback', this.#file(prompt), { timeoutMs: 120_000 });
+      if (r.response === 'FILE NOT FOUND') this.adapter.log.warn({ prompt }, 'consent: prompt file not found on FreeSWITCH');
+      return this.#gone ? 'hangup' : 'played';
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_ESL_CLOSED') || this.#gone) return 'hangup';
+      throw err;
+    }
+  }
+
+  async startRecording(recordingId: string): Promise<void> {
+    if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
+    const path = this.adapter.pbxPath(recordingId);
+    await this.adapter.recordCommand(this.info.channel, 'start', path);
+    this.adapter.trackRecording(this.info.callId, recordingId);
+    try {
+      // The dialplan's fail-closed branches stop the recording by this path.
+      await this.session.execute('set', `CALLVAULT_RECORDING_PATH=${path}`, { timeoutMs: this.adapter.commandTimeoutMs });
+    } catch (err) {
+      // A recording the dialplan cannot stop must not run.
+      await this.adapter.recordCommand(this.info.channel, 'stop', path).catch(() => undefined);
+      this.adapter.untrack(this.info.callId);
+      throw err;
+    }
+  }
+
+  async setOutcome(vars: Readonly<Record<string, string>>): Promise<void> {
+    for (const set of outcomeSets(vars)) await this.session.execute('set', set, { timeoutMs: this.adapter.commandTimeoutMs });
+  }
+}
+
+interface Tracked { recordingId: string; finished: boolean; waiting: boolean }
+
+export class FreeSwitchAdapter implements PbxAdapter {
+  readonly kind = 'freeswitch' as const;
+  readonly options: FreeSwitchAdapterOptions;
+  readonly log: Logger;
+  readonly inbound: EslInboundLink;
+  readonly outbound: EslOutboundServer;
+  /** Recordings in progress, by Unique-ID: which hangups end a recording, and whether its file is closed. */
+  readonly #tracked = new Map<string, Tracked>();
+  #handlers: CallHandlers | null = null;
+  #emit: (e: PbxEvent) => void = () => undefined;
+  #stopped = false;
+
+  readonly control: RecordingControl = {
+    mute: (channel, recordingId) => this.recordCommand(channel, 'mask', this.pbxPath(recordingId)),
+    unmute: (channel, recordingId) => this.recordCommand(channel, 'unmask', this.pbxPath(recordingId)),
+    stop: (channel, recordingId) => this.recordCommand(channel, 'stop', this.pbxPath(recordingId)),
+  };
+
+  constructor(options: FreeSwitchAdapterOptions) {
+    this.options = options;
+    this.log = options.logger.child({ component: 'freeswitch' });
+    this.inbound = new EslInboundLink({
+      ...options.esl,
+      events: SUBSCRIPTION,
+      logger: options.logger,
+      ...(options.backoff ? { minBackoffMs: options.backoff.minMs, maxBackoffMs: options.backoff.maxMs } : {}),
+    });
+    this.outbound = new EslOutboundServer({
+      host: options.outbound.host,
+      port: options.outbound.port,
+      logger: options.logger,
+      commandTimeoutMs: options.esl.commandTimeoutMs,
+      handler: (session) => this.#onCall(session),
+    });
+  }
+
+  get commandTimeoutMs(): number {
+    return this.options.esl.commandTimeoutMs;
+  }
+
+  pbxPath(recordingId: string): string {
+    if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
+    return `${this.options.recordings.pbx}/${recordingId}.wav`;
+  }
+
+  /** `uuid_record <uuid> <verb> <path>`: only a reply starting with `+OK` is success (error texts vary by version). */
+  async recordCommand(uuid: string, verb: 'start' | 'stop' | 'mask' | 'unmask', path: string): Promise<void> {
+    if (!/^[0-9A-Za-z-]+$/.test(uuid)) throw new CallvaultError('CV_ERR_ESL_COMMAND', [`uuid_record ${verb}`, 'invalid channel uuid']);
+    const reply = await this.inbound.api(`uuid_record ${uuid} ${verb} ${path}`, this.commandTimeoutMs);
+    if (!reply.startsWith('+OK')) throw new CallvaultError('CV_ERR_ESL_COMMAND', [`uuid_record ${verb}`, reply.split('\n')[0] ?? '']);
+  }
+
+  trackRecording(callId: string, recordingId: string): void {
+    const t = this.#tracked.get(callId);
+    if (t?.recordingId === recordingId) return;
+    this.#tracked.set(callId, { recordingId, finished: false, waiting: false });
+  }
+
+  untrack(callId: string): void {
+    this.#tracked.delete(callId);
+  }
+
+  link(): LinkStatus {
+    return this.inbound.status();
+  }
+
+  /** The outbound listener's address (tests listen on port 0). */
+  outboundAddress(): { host: string; port: number } {
+    return this.#outboundAddr ?? { host: this.options.outbound.host, port: this.options.outbound.port };
+  }
+
+  #outboundAddr: { host: string; port: number } | null = null;
+
+  async start(handlers: CallHandlers, onEvent: (event: PbxEvent) => void): Promise<void> {
+    this.#handlers = handlers;
+    this.#emit = onEvent;
+    this.inbound.on('up', () => onEvent({ type: 'link-up' }));
+    this.inbound.on('down', (reason) => onEvent({ type: 'link-down', reason }));
+    this.inbound.on('event', (ev) => this.#onEvent(ev));
+    const addr = await this.outbound.listen();
+    this.#outboundAddr = { host: addr.address, port: addr.port };
+    this.inbound.start();
+    if (!(await this.inbound.waitUp(Math.max(2_000, this.commandTimeoutMs)))) {
+      // Not fatal: calls go on unrecorded (no recording starts without the link) and the link keeps retrying.
+      this.log.error({ lastError: this.inbound.status().lastError }, 'esl: inbound link not up at start; retrying in the background');
+    }
+  }
+
+  async #onCall(session: EslOutboundSession): Promise<void> {
+    const handlers = this.#handlers;
+    if (!handlers) return;
+    const data = await session.connect({ timeoutMs: this.commandTimeoutMs });
+    if (data.socketMode !== 'async' || data.control !== 'full') {
+      // Without async every prompt blocks the socket and DTMF is unseen; without full, linger is refused.
+      this.log.error({ err: new CallvaultError('CV_ERR_ESL_SOCKET_MODE', [data.socketMode, data.control]) }, 'esl: outbound socket refused');
+      return;
+    }
+    const action = actionOf(data);
+    if (action === null) {
+      this.log.warn({ call: data.uuid }, 'esl: outbound connection without CALLVAULT_ACTION, ignored');
+      return;
+    }
+    await session.myevents('plain', { timeoutMs: this.commandTimeoutMs });
+    // Keep the socket after a hangup so the executes in flight see CHANNEL_HANGUP_COMPLETE.
+    await session.linger(undefined, { timeoutMs: this.commandTimeoutMs });
+    const deadline = action === 'consent' ? CONSENT_DEADLINE_MS : PAYMENT_DEADLINE_MS;
+    const timer = setTimeout(() => {
+      // The dialplan goes on without the outcome variable: unrecorded, or the payment fails closed.
+      this.log.warn({ call: data.uuid, action, deadlineMs: deadline }, 'esl: request deadline passed, leaving the call to the dialplan');
+      session.close();
+    }, deadline);
+    try {
+      if (action === 'consent') {
+        await handlers.consent(new EslDialogue(callInfoOf(data, this.options.prompts.defaultLanguage), session, this));
+      } else {
+        const req = this.#paymentRequest(data);
+        if (action === 'payment-enter') {
+          const answer = await handlers.paymentEnter(req);
+          // Only "confirmed" lets the dialplan skip its own stop_record_session.
+          if (answer === 'confirmed') await session.execute('set', 'CALLVAULT_PAUSE=confirmed', { timeoutMs: this.commandTimeoutMs });
+        } else {
+          const answer = await handlers.paymentExit(req);
+          if (answer === 'resumed') await session.execute('set', 'CALLVAULT_PAUSE=off', { timeoutMs: this.commandTimeoutMs });
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #paymentRequest(data: ChannelData): PaymentRequest {
+    const id = data.event.variable('CALLVAULT_RECORDING_ID') ?? '';
+    const recordingId = isRecordingId(id) ? id : null;
+    // A call recorded before a daemon restart: learn it so that its hangup hands the file off.
+    if (recordingId !== null) this.trackRecording(data.uuid, recordingId);
+    return { pbx: 'freeswitch', callId: data.uuid, channel: data.uuid, recordingId };
+  }
+
+  #onEvent(ev: EslEvent): void {
+    const callId = ev.uuid;
+    if (callId === undefined) return;
+    switch (ev.name) {
+      case 'CHANNEL_HANGUP_COMPLETE': {
+        this.#emit({ type: 'hangup', callId });
+        const t = this.#tracked.get(callId);
+        if (t?.finished) this.#tracked.delete(callId);
+        else if (t) void this.#awaitFile(callId, t);
+        return;
+      }
+      case 'RECORD_STOP': {
+        const path = ev.get('Record-File-Path') ?? '';
+        const name = basename(path);
+        const recordingId = name.endsWith('.wav') ? name.slice(0, -4) : '';
+        if (!isRecordingId(recordingId) || path !== `${this.options.recordings.pbx}/${name}`) return;
+        if (ev.variable('RECORD_DISCARDED') === 'true') this.log.error({ recordingId }, 'recording: FreeSWITCH discarded the file as too short (set RECORD_MIN_SEC=0 in the dialplan)');
+        const t = this.#tracked.get(callId);
+        if (t && t.recordingId === recordingId) t.finished = true;
+        this.#emit({ type: 'recording-finished', callId, recordingId });
+        return;
+      }
+      case 'CUSTOM':
+        if (ev.get('Event-Subclass') === FAIL_CLOSED_SUBCLASS) this.#emit({ type: 'fail-closed', callId });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** After a hangup without RECORD_STOP (the link was down): wait for it, then trust a closed WAV header or a file that stopped changing. */
+  async #awaitFile(callId: string, t: Tracked): Promise<void> {
+    if (t.waiting) return;
+    t.waiting = true;
+    const wav = join(this.options.recordings.local, `${t.recordingId}.wav`);
+    const deadline = Date.now() + (this.options.finishWaitMs ?? 10_000);
+    let lastSize = -1;
+    let stableSince = Date.now();
+    while (!this.#stopped && !t.finished) {
+      if (Date.now() > deadline) {
+        if (await wavLooksClosed(wav)) break;
+        const size = await stat(wav).then((s) => s.size, () => -1);
+        if (size !== lastSize) { lastSize = size; stableSince = Date.now(); }
+        else if (Date.now() - stableSince > 5_000) {
+          if (size < 0) { this.log.error({ recordingId: t.recordingId }, 'recording: file not found after hangup'); this.#tracked.delete(callId); return; }
+          this.log.warn({ recordingId: t.recordingId }, 'recording: no RECORD_STOP and no closed header; file unchanged, taking it as complete');
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.#stopped) return;
+    this.#tracked.delete(callId);
+    if (!t.finished) this.#emit({ type: 'recording-finished', callId, recordingId: t.recordingId });
+  }
+
+  async inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }> {
+    const rows = parseShowChannels(await this.inbound.api('show channels as json'));
+    const live = new Set<string>();
+    const running: RunningRecording[] = [];
+    // uuid_getvar rather than the channel's variables in an event: one value per reply, read as text.
+    const getvar = async (uuid: string, name: string) => getvarValue(await this.inbound.api(`uuid_getvar ${uuid} ${name}`));
+    for (const row of rows) {
+      live.add(row.uuid);
+      if (!/^[0-9A-Za-z-]+$/.test(row.uuid)) continue;
+      const recordingId = (await getvar(row.uuid, 'CALLVAULT_RECORDING_ID')) ?? '';
+      if (!isRecordingId(recordingId)) continue;
+      const pause = (await getvar(row.uuid, 'CALLVAULT_PAUSE')) ?? '';
+      if (pause === 'stopped') continue;
+      const line = (await getvar(row.uuid, 'CALLVAULT_LINE')) ?? 'unknown';
+      this.trackRecording(row.uuid, recordingId);
+      running.push({
+        recordingId,
+        paused: pause === 'confirmed' || pause === 'pending',
+        info: { pbx: 'freeswitch', callId: row.uuid, linkedId: row.callUuid, channel: row.uuid, line, agent: null, caller: row.cidNum, language: null },
+      });
+    }
+    // Recordings we tracked whose channel vanished while the link was down: their files are complete (or soon).
+    for (const [callId, t] of this.#tracked) {
+      if (live.has(callId)) continue;
+      this.#emit({ type: 'hangup', callId });
+      if (t.finished) this.#tracked.delete(callId);
+      else void this.#awaitFile(callId, t);
+    }
+    return { running, live };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.outbound.close();
+    await this.inbound.stop();
+  }
+}
