@@ -12,6 +12,7 @@ import type { Purpose } from '../policy/purpose.js';
 import type { RecordingIndex } from '../index/index.js';
 import { digestFile } from './file-digest.js';
 import { parseSidecar, sidecarToRow } from './recording-sidecar.js';
+import { getTombstone } from '../index/ops-rows.js';
 import { SIDECAR_EXT, RECORDING_EXT, type StorageLayout, walkFiles } from './storage-layout.js';
 import type { VerifyIssue } from './verify.js';
 
@@ -43,6 +44,11 @@ export async function reindexArchive(o: ReindexOptions): Promise<ReindexReport> 
       throw err;
     }
     if (o.index.getRecording(sidecar.id) !== null) { report.alreadyIndexed++; continue; }
+    // A purged recording whose files came back (a restored backup) must not be revived.
+    if (getTombstone(o.index.db, sidecar.id) !== null) {
+      report.problems.push({ kind: 'orphan', id: sidecar.id, path: rel, detail: 'this recording was purged (tombstone); its files came back, likely from a backup: delete them' });
+      continue;
+    }
     const recording = o.layout.recordingPath(sidecar.id);
     const relRecording = o.layout.relative(recording);
     if (relRecording.slice(0, -RECORDING_EXT.length) !== rel.slice(0, -SIDECAR_EXT.length)) {

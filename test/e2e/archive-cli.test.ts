@@ -166,6 +166,33 @@ test('verify reports missing, corrupted and orphan files and exits 1; reindex re
   }
 });
 
+test('reindex does not revive a purged recording whose files came back from a backup', async () => {
+  const s = setup();
+  try {
+    const [kept, purged] = [recordingId(), recordingId()];
+    for (const id of [kept, purged]) {
+      soxTone(join(s.spool, `${id}.wav`), 8000, 0.5, [440]);
+      writeFileSync(join(s.spool, `${id}.json`), JSON.stringify(metadata(id)));
+    }
+    assert.equal((await cli(...s.archiveArgs)).code, 0);
+    // What a purge leaves: a tombstone and no row (the files are restored below as a backup would).
+    const index = RecordingIndex.open(join(s.storage, 'index.sqlite'));
+    index.db.prepare('INSERT INTO tombstones (recording_id, purged_at, reason, sha256) VALUES (?, ?, ?, NULL)').run(purged, new Date().toISOString(), 'retention-expired');
+    index.db.prepare('DELETE FROM recordings WHERE id = ?').run(purged);
+    index.close();
+    const r = await cli('reindex', ...s.common, '--json');
+    const report = JSON.parse(r.out) as { inserted: string[]; problems: { id: string | null; detail: string }[] };
+    assert.deepEqual(report.inserted, [], 'nothing revived');
+    assert.ok(report.problems.some((p) => p.id === purged && /purged/.test(p.detail)), r.out);
+    const after = RecordingIndex.open(join(s.storage, 'index.sqlite'));
+    assert.equal(after.getRecording(purged), null);
+    assert.notEqual(after.getRecording(kept), null);
+    after.close();
+  } finally {
+    s.d.cleanup();
+  }
+});
+
 test('keygen: passphrase-protected by default, usable by decrypt with CALLVAULT_PASSPHRASE; never overwrites', async () => {
   const d = tempDir();
   try {
