@@ -79,7 +79,7 @@ for (const row of table) {
     assert.equal(r.channel.recordingHistory.length, row.recorded ? 1 : 0, 'uuid_record started exactly when the decision says so');
     if (row.recorded) {
       const id = r.vars.CALLVAULT_RECORDING_ID!;
-      assert.match(id, /^\d{8}T\d{6}Z-[0-9a-f]+/);
+      assert.match(id, /^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
       assert.equal(r.channel.recordingHistory[0]!.path, join(stack.recordings, `${id}.wav`));
       assert.equal(r.vars.CALLVAULT_PAUSE, 'off', 'the payment pause was confirmed and lifted');
       await waitForSpool(id);
@@ -144,6 +144,10 @@ test('freeswitch payment: masked, not cut; the keys pressed while masked are not
 
 const failClosed: Array<{ name: string; fault: (fs: FakeFreeSwitch) => () => void }> = [
   { name: 'uuid_record mask answers -ERR', fault: (f) => { f.faults.refuseMask = true; return () => { f.faults.refuseMask = false; }; } },
+  {
+    name: 'uuid_record mask gets no reply (FreeSWITCH stalls)',
+    fault: (f) => { f.faults.stallOn = (line) => line.startsWith('api uuid_record') && line.includes(' mask '); return () => { f.faults.stallOn = null; }; },
+  },
   {
     name: 'the inbound Event Socket is down during the call',
     fault: (f) => {

@@ -6,10 +6,12 @@
  * LinkStatus for status and metrics): the daemon must report an outage, not
  * hide it. While the link is down, commands fail at once with
  * CV_ERR_ESL_CLOSED; nothing is queued, because a payment pause must fail
- * closed now, not succeed late.
+ * closed now, not succeed late. A command that times out drops the
+ * connection: FreeSWITCH answers in order, so a stalled listener would make
+ * every later command time out too.
  */
 import { EventEmitter } from 'node:events';
-import { CallvaultError } from '../../errors.js';
+import { CallvaultError, isCallvaultError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { LinkStatus } from '../call-control.js';
 import { EslConnection } from './esl-connection.js';
@@ -92,7 +94,17 @@ export class EslInboundLink extends EventEmitter<EslInboundLinkEvents> {
   async api(cmd: string, timeoutMs = this.#options.commandTimeoutMs): Promise<string> {
     const conn = this.#conn;
     if (!conn || conn.closed) throw new CallvaultError('CV_ERR_ESL_CLOSED', [], { hint: 'the inbound Event Socket link is down; callvault is reconnecting' });
-    return conn.api(cmd, { timeoutMs });
+    try {
+      return await conn.api(cmd, { timeoutMs });
+    } catch (err) {
+      // Replies come strictly in order: after one is late, every later command waits behind it.
+      // A fresh connection answers at once; this one would make every payment pause fail.
+      if (isCallvaultError(err, 'CV_ERR_ESL_TIMEOUT')) {
+        this.#log.warn({ err }, 'esl: inbound command timed out; dropping the connection to reconnect');
+        conn.close();
+      }
+      throw err;
+    }
   }
 
   #set(state: LinkStatus['state'], lastError: string | null): void {
