@@ -201,6 +201,23 @@ test('freeswitch: an outbound socket without async full is refused, and the call
   ch.hangup();
 });
 
+test('freeswitch: daemon restarted during the call: the new one adopts the recording (inventory) and masks the payment', async () => {
+  const r = await placeDemoCall(fs, 'regulated', {
+    atTalk: async () => {
+      await daemon.stop();
+      daemon = new FsDaemon(stack);
+      await daemon.start();
+      fs.globals.set('CALLVAULT_SOCKET', daemon.socket);
+    },
+  });
+  assert.equal(r.vars.CALLVAULT_PAUSE, 'off', 'the new daemon confirmed the mask and lifted it');
+  const rec = r.channel.recordingHistory[0]!;
+  assert.deepEqual(rec.segments.map((x) => x.kind), ['audio', 'silence', 'audio']);
+  assertNoCardData(r.channel);
+  const meta = await waitForSpool(r.vars.CALLVAULT_RECORDING_ID!);
+  assert.deepEqual((meta.pauses as Array<{ outcome: string }>).map((p) => p.outcome), ['muted']);
+});
+
 test('freeswitch restarted: the daemon reconnects and later calls are recorded', async () => {
   const reconnects = daemon.adapter.link().reconnects;
   await fs.restart(300);
