@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
-import { ensureSandbox, writeStack, Caller, InProcessDaemon, waitForSpool, listWavs, sleep, type StackFiles } from './support/call-harness.js';
+import { ensureSandbox, writeStack, Caller, InProcessDaemon, waitForSpool, listWavs, sleep, sandboxEnv, type StackFiles } from './support/call-harness.js';
 import { readWav, tonePowers } from '../support/goertzel.js';
 
 const LINES = `
@@ -122,4 +122,17 @@ test('the archive hand-off is complete: WAV and JSON in the spool, nothing left 
   assert.ok(!existsSync(join(files.recordings, `${id}.done`)), 'completion marker removed');
   assert.ok(Date.parse(meta.endedAt as string) >= Date.parse(meta.startedAt as string));
   assert.equal(JSON.parse(readFileSync(join(files.spool, `${id}.json`), 'utf8')).recordingId, id);
+});
+
+test("the channel's language picks the prompts: a French channel hears the French notice", async () => {
+  const log = join(sandboxEnv().CALLVAULT_ASTERISK_ROOT!, 'var/log/asterisk/console.log');
+  const count = (lang: string) => (readFileSync(log, 'utf8').match(new RegExp(`Playing 'callvault/notice-objection\\.[a-z0-9]+' \\(language '${lang}'\\)`, 'g')) ?? []).length;
+  const fr0 = count('fr');
+  const en0 = count('en');
+  const r = await caller.call('tones', 'always', daemon.agiPort, { vars: { CALLVAULT_TEST_PAYMENT: '0', CALLVAULT_TEST_TALK: '1', CALLVAULT_TEST_LANGUAGE: 'fr' } });
+  assert.equal(r.vars.CALLVAULT_DECISION, 'record');
+  assert.equal(count('fr'), fr0 + 1, 'Asterisk played the French notice once');
+  assert.equal(count('en'), en0, 'and not the English one');
+  const meta = await waitForSpool(files.spool, r.vars.CALLVAULT_RECORDING_ID!);
+  assert.equal(meta.language, 'fr');
 });
