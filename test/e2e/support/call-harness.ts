@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, chmodSync, readFileSync, existsSync, readdirSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
+import { makeStackDir } from './stack-dir.js';
 import type { AsteriskAdapter } from '../../../src/pbx/asterisk/asterisk-adapter.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { silentLogger, createLogger } from '../../../src/log/logger.js';
@@ -50,15 +50,7 @@ export interface StackFiles { dir: string; configPath: string; identity: string;
 /** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
 export function writeStack(lines: string, extra = ''): StackFiles {
   const env = sandboxEnv();
-  const dir = mkdtempSync(join(tmpdir(), 'cv-e2e-'));
-  const hashKey = join(dir, 'hash.key');
-  writeFileSync(hashKey, randomBytes(32), { mode: 0o600 });
-  const identity = join(dir, 'qa.key');
-  execFileSync('age-keygen', ['-o', identity], { stdio: 'pipe' });
-  const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
-  const storage = join(dir, 'store');
-  mkdirSync(storage, { mode: 0o700 });
-  chmodSync(storage, 0o700);
+  const { dir, identity, recipient, storage } = makeStackDir('cv-e2e-');
   writeFileSync(join(dir, 'ami.secret'), env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
   const configPath = join(dir, 'callvault.yaml');
   writeFileSync(configPath, `

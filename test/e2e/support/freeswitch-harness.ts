@@ -6,13 +6,11 @@
  * reaches the prompt they listen for. The recordings are WAV files the
  * simulator writes at the paths uuid_record was given.
  */
-import { mkdtempSync, writeFileSync, chmodSync, readFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { makeStackDir } from './stack-dir.js';
 import { FakeFreeSwitch, type SimChannel } from '../../support/esl-server/index.js';
 import type { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -47,15 +45,7 @@ export async function startFakeFreeSwitch(): Promise<FakeFreeSwitch> {
 
 /** A config for the simulator at `eslPort`, with the given `lines:` YAML block. */
 export function writeFsStack(lines: string, eslPort: number): FsStack {
-  const dir = mkdtempSync(join(tmpdir(), 'cv-fs-e2e-'));
-  const hashKey = join(dir, 'hash.key');
-  writeFileSync(hashKey, randomBytes(32), { mode: 0o600 });
-  const identity = join(dir, 'qa.key');
-  execFileSync('age-keygen', ['-o', identity], { stdio: 'pipe' });
-  const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
-  const storage = join(dir, 'store');
-  mkdirSync(storage, { mode: 0o700 });
-  chmodSync(storage, 0o700);
+  const { dir, hashKey, recipient, storage } = makeStackDir('cv-fs-e2e-');
   const recordings = join(dir, 'fs-recordings');
   mkdirSync(recordings);
   writeFileSync(join(dir, 'esl.secret'), 'ClueCon\n', { mode: 0o600 });
