@@ -18,6 +18,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { silentLogger, createLogger } from '../../../src/log/logger.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import type { SessionObserver } from '../../../src/calls/call-session.js';
+import { ArchiverWorker } from '../../../src/archive/archiver-worker.js';
 import { createAdapter } from '../../../src/daemon/adapter-factory.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -139,12 +140,19 @@ export class InProcessDaemon {
   daemon!: Daemon;
   adapter!: AsteriskAdapter;
   agiPort = 0;
-  constructor(readonly files: StackFiles, readonly observers: SessionObserver[] = []) {}
+  constructor(readonly files: StackFiles, readonly observers: SessionObserver[] = [], readonly options: { archive?: boolean } = {}) {}
   async start(): Promise<void> {
     const config = loadConfig(this.files.configPath);
     const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
     this.adapter = (await createAdapter(config, logger)) as AsteriskAdapter;
-    this.daemon = new Daemon({ config, logger, adapter: this.adapter, observers: this.observers });
+    const worker = this.options.archive ? new ArchiverWorker({
+      spoolDir: config.storage.spool, storageDir: config.storage.dir, recipientsByPurpose: config.archive.recipients,
+      hashKeyFile: config.privacy.hashKeyFile, retentionDays: config.retention, bitrateBps: config.archive.bitrateBps, pollIntervalMs: 200,
+    }) : undefined;
+    this.daemon = new Daemon({
+      config, logger, adapter: this.adapter, observers: this.observers,
+      archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending },
+    });
     await this.daemon.start();
     this.agiPort = this.adapter.agi.address().port;
   }
