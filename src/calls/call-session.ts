@@ -71,6 +71,7 @@ export class CallSession {
   #outcome: ConsentOutcome = 'not-asked';
   readonly #pauses: PauseInterval[] = [];
   #fileFinished = false;
+  #channels: 1 | 2 = 1;
   #handoff: Promise<void> | null = null;
   /** The caller in E.164 when it parses (so hashes match `subject find`), else as the PBX gave it. */
   readonly #caller: string | null;
@@ -179,7 +180,8 @@ export class CallSession {
       const recordingId = newRecordingId(new Date(this.#deps.now()));
       this.#to('start', { kind: 'starting', recordingId });
       try {
-        await channel.startRecording(recordingId);
+        const started = await channel.startRecording(recordingId);
+        this.#channels = started?.channels ?? 1;
         this.#to('started', { kind: 'recording', recordingId, startedAt: this.#deps.now() });
         vars.CALLVAULT_RECORDING_ID = recordingId;
         this.#journal();
@@ -326,7 +328,7 @@ export class CallSession {
       agent: this.info.agent,
       startedAt: new Date(startedAt).toISOString(),
       endedAt: endedAt === null ? null : new Date(endedAt).toISOString(),
-      channels: 1,
+      channels: this.#channels,
       pauses: this.#pauses.map((p) => ({ ...p })),
       wav: `${recordingId}.wav`,
     };

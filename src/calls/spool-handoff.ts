@@ -32,6 +32,39 @@ async function moveDurably(source: string, target: string): Promise<void> {
   await fsyncPath(target);
 }
 
+const FMT_CHANNELS = 22;
+
+/**
+ * Makes a WAV's header agree with the declared channel count. Asterisk's
+ * MixMonitor option D writes interleaved stereo samples, but format_wav only
+ * knows mono headers: the samples are right, the header says 1 channel. We
+ * patch channels, byte rate and block align in place (the canonical 44-byte
+ * header MixMonitor writes); any other mismatch is refused.
+ */
+export async function alignWavChannels(path: string, channels: 1 | 2): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    const head = Buffer.alloc(44);
+    const { bytesRead } = await fh.read(head, 0, 44, 0);
+    if (bytesRead < 44 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 12, 16) !== 'fmt ') return;
+    const declared = head.readUInt16LE(FMT_CHANNELS);
+    if (declared === channels) return;
+    if (!(declared === 1 && channels === 2 && head.readUInt16LE(34) === 16 && head.readUInt16LE(20) === 1)) {
+      throw new Error(`WAV header says ${declared} channel(s), metadata says ${channels}`);
+    }
+    const rate = head.readUInt32LE(24);
+    const fix = Buffer.alloc(12);
+    fix.writeUInt16LE(2, 0);          // channels
+    fix.writeUInt32LE(rate, 2);       // sample rate (unchanged)
+    fix.writeUInt32LE(rate * 4, 6);   // byte rate: 2 channels x 16 bits
+    fix.writeUInt16LE(4, 10);         // block align
+    await fh.write(fix, 0, 12, FMT_CHANNELS);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function handOff(spoolDir: string, wavSource: string, meta: SpoolMetadata): Promise<void> {
   // The archive's own schema checks what we write: a metadata file it would
   // refuse must fail here, where the call's context is still in the log.
@@ -41,6 +74,7 @@ export async function handOff(spoolDir: string, wavSource: string, meta: SpoolMe
   }
   try {
     await mkdir(spoolDir, { recursive: true, mode: 0o700 });
+    await alignWavChannels(wavSource, meta.channels);
     await moveDurably(wavSource, join(spoolDir, meta.wav));
     const jsonPath = join(spoolDir, `${meta.recordingId}.json`);
     const tmp = `${jsonPath}.tmp`;

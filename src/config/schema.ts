@@ -75,6 +75,8 @@ const asterisk = z.object({
     listen: hostPort.default('127.0.0.1:4573'),
   }).strict().default({ listen: '127.0.0.1:4573' }),
   recordings: mappedDir,
+  /** Caller and agent on separate channels (MixMonitor option D): left = from the caller, right = to the caller. */
+  stereo: z.boolean().default(false),
 }).strict();
 
 const freeswitch = z.object({

@@ -19,6 +19,7 @@ export async function createAdapter(config: ResolvedConfig, logger: Logger): Pro
       agi: splitHostPort(a.agi.listen),
       recordings: a.recordings,
       prompts: config.prompts,
+      stereo: a.stereo,
       logger,
     });
   }

@@ -37,8 +37,12 @@ export interface DialogueChannel {
   ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput>;
   /** Plays a prompt to the end (no keys). */
   play(prompt: PromptName): Promise<'played' | 'hangup'>;
-  /** Starts recording the call to `<recordings dir>/<recordingId>.wav`; resolves once the PBX has started it. */
-  startRecording(recordingId: string): Promise<void>;
+  /**
+   * Starts recording the call to `<recordings dir>/<recordingId>.wav`;
+   * resolves once the PBX has started it, with the channel count when the
+   * file will be stereo (caller and agent apart), else mono.
+   */
+  startRecording(recordingId: string): Promise<void | { channels: 1 | 2 }>;
   /** Leaves the outcome on the channel for the dialplan (CALLVAULT_* variables). */
   setOutcome(vars: Readonly<Record<string, string>>): Promise<void>;
 }

@@ -28,6 +28,8 @@ export interface AsteriskAdapterOptions {
   /** The recordings directory as Asterisk sees it and as this host sees it. */
   recordings: { pbx: string; local: string };
   prompts: { prefix: string; defaultLanguage: string };
+  /** MixMonitor option D: caller (read) left, agent (write) right. */
+  stereo?: boolean;
   logger: Logger;
   /** How long after a hangup to wait for the `.done` marker before the fallback. Default 30 s. */
   finishWaitMs?: number;
@@ -77,16 +79,21 @@ class AgiDialogue implements DialogueChannel {
     }
   }
 
-  async startRecording(recordingId: string): Promise<void> {
+  async startRecording(recordingId: string): Promise<{ channels: 1 | 2 }> {
     if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
     const dir = this.adapter.options.recordings.pbx;
     const wav = `${dir}/${recordingId}.wav`;
+    const stereo = this.adapter.options.stereo === true;
     // i(): MixMonitor stores its id in the variable, for StopMixMonitor and
-    // MixMonitorMute on this recording only. The command runs after the file is closed.
-    const rc = await this.agi.exec('MixMonitor', `${wav},i(CALLVAULT_MIXMONITOR_ID),/bin/touch ${dir}/${recordingId}.done`);
+    // MixMonitorMute on this recording only. D: interleaved stereo (format_wav
+    // still writes a mono header; the spool hand-off corrects it). The
+    // command runs after the file is closed.
+    const options = `${stereo ? 'D' : ''}i(CALLVAULT_MIXMONITOR_ID)`;
+    const rc = await this.agi.exec('MixMonitor', `${wav},${options},/bin/touch ${dir}/${recordingId}.done`);
     const id = await this.agi.getVariable('CALLVAULT_MIXMONITOR_ID');
     if (rc !== 0 || id === null || id === '') throw new Error(`MixMonitor did not start (result ${rc})`);
     this.adapter.trackRecording(this.info.callId, this.info.channel, recordingId, id);
+    return { channels: stereo ? 2 : 1 };
   }
 
   async setOutcome(vars: Readonly<Record<string, string>>): Promise<void> {

@@ -49,7 +49,7 @@ export async function sandboxCommand(...args: string[]): Promise<void> {
 export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
 
 /** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
-export function writeStack(lines: string, extra = ''): StackFiles {
+export function writeStack(lines: string, extra = '', options: { stereo?: boolean } = {}): StackFiles {
   const env = sandboxEnv();
   const { dir, identity, recipient, storage } = makeStackDir('cv-e2e-');
   writeFileSync(join(dir, 'ami.secret'), env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
@@ -61,6 +61,7 @@ pbx:
     ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${env.CALLVAULT_ASTERISK_AMI_USER}, secretFile: ami.secret }
     agi: { listen: '127.0.0.1:0' }
     recordings: { pbx: ${env.CALLVAULT_ASTERISK_PBX_RECORDINGS}, local: ${env.CALLVAULT_ASTERISK_RECORDINGS} }
+    stereo: ${options.stereo === true}
 lines:
 ${lines}
 prompts: { defaultLanguage: en }

@@ -114,3 +114,24 @@ test('the transition table: every target reached by some event is a known state,
   assert.equal(canTransition('stopped-closed', 'resume', 'recording'), false);
   assert.equal(canTransition('handed-off', 'start', 'starting'), false);
 });
+
+test('alignWavChannels: a mono header over interleaved stereo (MixMonitor D) becomes a stereo header; data untouched', async () => {
+  const { alignWavChannels } = await import('../../../src/calls/spool-handoff.js');
+  const { writeFileSync, readFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'cv-wav-'));
+  const path = join(dir, 'x.wav');
+  const data = Buffer.from([1, 0, 2, 0, 3, 0, 4, 0]);
+  const head = Buffer.alloc(44);
+  head.write('RIFF', 0, 'latin1'); head.writeUInt32LE(36 + data.length, 4); head.write('WAVEfmt ', 8, 'latin1');
+  head.writeUInt32LE(16, 16); head.writeUInt16LE(1, 20); head.writeUInt16LE(1, 22); head.writeUInt32LE(8000, 24);
+  head.writeUInt32LE(16000, 28); head.writeUInt16LE(2, 32); head.writeUInt16LE(16, 34); head.write('data', 36, 'latin1'); head.writeUInt32LE(data.length, 40);
+  writeFileSync(path, Buffer.concat([head, data]));
+  await alignWavChannels(path, 2);
+  const out = readFileSync(path);
+  assert.deepEqual([out.readUInt16LE(22), out.readUInt32LE(24), out.readUInt32LE(28), out.readUInt16LE(32)], [2, 8000, 32000, 4]);
+  assert.deepEqual(out.subarray(44), data);
+  await alignWavChannels(path, 2);
+  assert.deepEqual(readFileSync(path), out, 'idempotent');
+  await assert.rejects(alignWavChannels(path, 1), /header says 2 channel\(s\), metadata says 1/);
+});
