@@ -13,7 +13,7 @@ import type { AuditEntry, AuditVerdict } from '../index/types.js';
 import { resolveId } from '../index/ops-rows.js';
 import { guardIndex, openIndex } from '../ops/open-index.js';
 import { action, type CommandContext } from './context.js';
-import { printJson } from './output.js';
+import { printJson, type Io } from './output.js';
 import { configFrom, intOption, localTime, withConfig, withLockTimeout } from './ops-common.js';
 
 interface AuditOpts { config?: string; json?: boolean; recording?: string; verify?: boolean; limit?: string; lockTimeout?: string }
@@ -25,6 +25,18 @@ export function auditChainReport(db: Database): { verdict: AuditVerdict; line: s
     ? `audit chain ok: ${verdict.rows} row(s), head ${verdict.head.slice(0, 16)}...`
     : `audit chain broken at row ${verdict.brokenAt}: ${verdict.reason}`;
   return { verdict, line };
+}
+
+/** Prints the chain check the house way (`audit --verify`, `verify --audit`); returns the exit code. */
+export function printAuditChain(io: Io, db: Database, json: boolean): number {
+  const { verdict, line } = auditChainReport(db);
+  if (json) printJson(io, verdict);
+  else if (verdict.ok) io.out(`callvault: ${line}`);
+  if (verdict.ok) return 0;
+  const err = new CallvaultError('CV_ERR_AUDIT_CHAIN', [verdict.brokenAt, verdict.reason]);
+  io.err(`callvault: error: ${err.message}`);
+  io.err(`callvault: hint: ${err.hint}`);
+  return 1;
 }
 
 function describe(e: AuditEntry): string {
@@ -43,18 +55,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const config = configFrom(opts);
       const index = openIndex(config.storage.dir, 'read', { busyTimeoutMs: intOption(opts.lockTimeout, '--lock-timeout', 0, 600_000, 5000) });
       try {
-        if (opts.verify === true) {
-          const { verdict, line } = guardIndex(index.path, () => auditChainReport(index.db));
-          if (opts.json === true) printJson(ctx.io, verdict);
-          else if (verdict.ok) ctx.io.out(`callvault: ${line}`);
-          if (!verdict.ok) {
-            const err = new CallvaultError('CV_ERR_AUDIT_CHAIN', [verdict.brokenAt, verdict.reason]);
-            ctx.io.err(`callvault: error: ${err.message}`);
-            ctx.io.err(`callvault: hint: ${err.hint}`);
-            return 1;
-          }
-          return 0;
-        }
+        if (opts.verify === true) return guardIndex(index.path, () => printAuditChain(ctx.io, index.db, opts.json === true));
         let rows = guardIndex(index.path, () => listAudit(index.db, opts.recording));
         if (opts.recording !== undefined && rows.length === 0 && resolveId(index.db, opts.recording).kind === 'unknown') {
           throw new CallvaultError('CV_ERR_OPS_UNKNOWN_ID', [opts.recording]);

@@ -12,6 +12,7 @@ import { RecordingIndex } from '../index/index.js';
 import { actorFrom, passphraseSource, settingsFrom, storageOptions } from './archive.js';
 import { action, type CommandContext } from './context.js';
 import { printJson } from './output.js';
+import { printAuditChain } from './audit.js';
 
 interface VerifyOpts {
   config?: string;
@@ -19,6 +20,7 @@ interface VerifyOpts {
   identity?: string;
   actor?: string;
   json?: boolean;
+  audit?: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -27,10 +29,19 @@ export function register(program: Command, ctx: CommandContext): void {
     .argument('[ids...]', 'recording ids (default: all, plus a scan for orphan files)')
     .option('-i, --identity <file>', 'age identity file: also decrypt and decode each recording')
     .option('--actor <name>', 'who is acting, for the audit log when decrypting (default: the OS user)')
+    .option('--audit', 'check only the hash chain of the audit log (a changed or removed row fails)')
     .option('--json', 'print the report as JSON')
     .action(action(ctx, async (ids: string[], opts: VerifyOpts) => {
       const s = settingsFrom(opts);
       const layout = new StorageLayout(s.storageDir);
+      if (opts.audit === true) {
+        const index = RecordingIndex.open(layout.indexPath, { readonly: true });
+        try {
+          return printAuditChain(ctx.io, index.db, opts.json === true);
+        } finally {
+          index.close();
+        }
+      }
       const identities = opts.identity === undefined ? undefined : await loadIdentities(opts.identity, passphraseSource());
       const index = RecordingIndex.open(layout.indexPath);
       try {

@@ -20,6 +20,9 @@ async function worldWithAudit(): Promise<{ w: OpsWorld; id: string }> {
   const ok = await w.cli('audit', '--verify');
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /audit chain ok: 4 row\(s\)/);
+  const v = await w.cli('verify', '--audit');
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /audit chain ok: 4 row\(s\)/);
   return { w, id };
 }
 
@@ -50,6 +53,9 @@ for (const [name, sql, brokenAt] of cases) {
       assert.equal(r.code, 1);
       assert.match(r.stderr, brokenAt);
       assert.match(r.stderr, /callvault: hint: the audit table was changed outside callvault/);
+      const v = await w.cli('verify', '--audit');
+      assert.equal(v.code, 1, 'verify --audit detects it too');
+      assert.match(v.stderr, brokenAt);
       const j = await w.cli('audit', '--verify', '--json');
       assert.equal(j.code, 1);
       assert.equal(JSON.parse(j.stdout).ok, false);
