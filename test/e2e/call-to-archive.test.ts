@@ -4,46 +4,52 @@
  * the WAV to its archiver (worker thread), and the result is checked with
  * the standard tools a team would use years later: Debian's `age` decrypts,
  * `opusinfo` validates, `opusdec` decodes, and the decoded audio still holds
- * the talk (440 Hz) and none of the payment (1 kHz).
+ * the talk (440 Hz) and none of the payment (1 kHz). In stereo
+ * (pbx.asterisk.stereo, MixMonitor option D) the caller is on the left, what
+ * the caller hears on the right, and the Opus file has two channels.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensureSandbox, writeStack, Caller, InProcessDaemon, listWavs, sleep, type StackFiles } from './support/call-harness.js';
-import { RecordingIndex } from '../../src/index/index.js';
-import { readWav, tonePowers } from '../support/goertzel.js';
+import { readdirSync } from 'node:fs';
+import { ensureSandbox, writeStack, Caller, InProcessDaemon, listWavs, waitForArchived, decryptWithStandardTools, type StackFiles } from './support/call-harness.js';
+import { tonePowers, type Pcm } from '../support/goertzel.js';
 
-let files: StackFiles;
-let daemon: InProcessDaemon;
 const caller = new Caller();
+const stacks: Array<{ files: StackFiles; daemon: InProcessDaemon }> = [];
+
+/** A sandbox stack with the archiver on, mono or stereo. */
+async function archivingStack(stereo: boolean): Promise<{ files: StackFiles; daemon: InProcessDaemon }> {
+  const files = writeStack(`
+  regulated: { mode: mandatory }`, '', { stereo });
+  const daemon = new InProcessDaemon(files, [], { archive: true });
+  await daemon.start();
+  stacks.push({ files, daemon });
+  return { files, daemon };
+}
+
+function channel(pcm: Pcm, c: number): Pcm {
+  const out = new Int16Array(Math.floor(pcm.samples.length / pcm.channels));
+  for (let i = 0; i < out.length; i++) out[i] = pcm.samples[i * pcm.channels + c]!;
+  return { rate: pcm.rate, channels: 1, samples: out };
+}
+
+const max = (a: number[]) => Math.max(...a);
 
 before(async () => {
   ensureSandbox();
-  files = writeStack(`
-  regulated: { mode: mandatory }`);
-  daemon = new InProcessDaemon(files, [], { archive: true });
-  await daemon.start();
   await caller.start();
 });
 after(async () => {
   await caller.stop();
-  await daemon.stop();
+  for (const s of stacks) await s.daemon.stop();
 });
 
 test('a recorded call becomes one age file that standard tools open, with the payment silenced and no plaintext left', async () => {
+  const { files, daemon } = await archivingStack(false);
   const r = await caller.call('tones', 'regulated', daemon.agiPort, { vars: { CALLVAULT_TEST_TALK: '2', CALLVAULT_TEST_PAYMENT: '2' } });
   assert.equal(r.vars.CALLVAULT_PAUSE, 'confirmed');
   const id = r.vars.CALLVAULT_RECORDING_ID!;
-  const indexPath = join(files.storage, 'index.sqlite');
-  let row = null;
-  for (const until = Date.now() + 60_000; Date.now() < until && row === null; await sleep(200)) {
-    if (!existsSync(indexPath)) continue;
-    const index = RecordingIndex.open(indexPath, { readonly: true });
-    try { row = index.getRecording(id); } finally { index.close(); }
-  }
-  assert.ok(row, `recording ${id} reached the index`);
+  const row = await waitForArchived(files, id);
   assert.equal(row.purpose, 'regulatory');
   assert.equal(row.pauses.length, 1);
   assert.match(row.callerHash ?? '', /^[0-9a-f]{64}$/, 'the caller is a keyed hash, not a number');
@@ -52,17 +58,30 @@ test('a recorded call becomes one age file that standard tools open, with the pa
   assert.ok(!listWavs(files.recordings).includes(`${id}.wav`));
   assert.deepEqual(readdirSync(files.spool).filter((f) => f.startsWith(id)), []);
 
-  const encrypted = join(files.storage, row.file);
-  const opus = join(files.dir, `${id}.opus`);
-  const wav = join(files.dir, `${id}.wav`);
-  execFileSync('age', ['-d', '-i', files.identity, '-o', opus, encrypted]);
-  execFileSync('opusinfo', [opus], { stdio: 'pipe' });
-  execFileSync('opusdec', ['--rate', '8000', opus, wav], { stdio: 'pipe' });
-  const pcm = readWav(wav);
+  const { pcm } = decryptWithStandardTools(files, row);
   const seconds = pcm.samples.length / pcm.rate / pcm.channels;
   assert.ok(Math.abs(seconds * 1000 - row.durationMs) <= 40, `decoded ${seconds} s vs indexed ${row.durationMs} ms`);
   const p440 = tonePowers(pcm, 440);
   const p1000 = tonePowers(pcm, 1000);
   assert.ok(Math.max(...p440) > 1e-3, 'the talk survived compression');
   assert.ok(Math.max(...p1000) < Math.max(...p440) / 300, `1 kHz energy ${Math.max(...p1000)} after Opus vs 440 Hz ${Math.max(...p440)}`);
+});
+
+test('stereo: caller left, the other side right, no payment audio in either, and a stereo Opus file', async () => {
+  const { files, daemon } = await archivingStack(true);
+  const r = await caller.call('tones', 'regulated', daemon.agiPort, { vars: { CALLVAULT_TEST_TALK: '2', CALLVAULT_TEST_PAYMENT: '2' } });
+  assert.equal(r.vars.CALLVAULT_PAUSE, 'confirmed');
+  const id = r.vars.CALLVAULT_RECORDING_ID!;
+  const row = await waitForArchived(files, id);
+  assert.equal(row.channels, 2);
+  const { pcm, opusinfo } = decryptWithStandardTools(files, row);
+  assert.match(opusinfo, /Channels: 2/);
+  assert.equal(pcm.channels, 2);
+  const left = channel(pcm, 0);
+  const right = channel(pcm, 1);
+  assert.ok(max(tonePowers(left, 440)) > 1e-3, 'the caller (440 Hz) is on the left');
+  assert.ok(max(tonePowers(right, 440)) < max(tonePowers(left, 440)) / 100, 'and not on the right');
+  for (const [name, side] of [['left', left], ['right', right]] as const) {
+    assert.ok(max(tonePowers(side, 1000)) < max(tonePowers(left, 440)) / 300, `no 1 kHz on the ${name}`);
+  }
 });

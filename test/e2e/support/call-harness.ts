@@ -19,6 +19,9 @@ import { silentLogger, createLogger } from '../../../src/log/logger.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import type { SessionObserver } from '../../../src/calls/call-session.js';
 import { ArchiverWorker } from '../../../src/archive/archiver-worker.js';
+import { RecordingIndex } from '../../../src/index/index.js';
+import type { RecordingRow } from '../../../src/index/types.js';
+import { readWav, type Pcm } from '../../support/goertzel.js';
 import { createAdapter } from '../../../src/daemon/adapter-factory.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -206,4 +209,34 @@ export async function waitForSpool(spool: string, recordingId: string, timeoutMs
 
 export function listWavs(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.wav')) : [];
+}
+
+/** Waits until the archiver has indexed `recordingId`; returns its row. */
+export async function waitForArchived(files: StackFiles, recordingId: string, timeoutMs = 60_000): Promise<RecordingRow> {
+  const indexPath = join(files.storage, 'index.sqlite');
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(200)) {
+    if (!existsSync(indexPath)) continue;
+    const index = RecordingIndex.open(indexPath, { readonly: true });
+    try {
+      const row = index.getRecording(recordingId);
+      if (row) return row;
+    } finally {
+      index.close();
+    }
+  }
+  assert.fail(`recording ${recordingId} did not reach the index within ${timeoutMs} ms`);
+}
+
+/**
+ * Opens an archived recording the way a team would years later, with
+ * standard tools only: `age -d`, `opusinfo` (must pass), `opusdec`. Returns
+ * the decoded audio and opusinfo's report.
+ */
+export function decryptWithStandardTools(files: StackFiles, row: RecordingRow): { pcm: Pcm; opusinfo: string } {
+  const opus = join(files.dir, `${row.id}.opus`);
+  const wav = join(files.dir, `${row.id}.decoded.wav`);
+  execFileSync('age', ['-d', '-i', files.identity, '-o', opus, join(files.storage, row.file)]);
+  const opusinfo = execFileSync('opusinfo', [opus], { encoding: 'utf8' });
+  execFileSync('opusdec', ['--rate', '8000', opus, wav], { stdio: 'pipe' });
+  return { pcm: readWav(wav), opusinfo };
 }
