@@ -134,7 +134,16 @@ export class Daemon {
     }
     this.registry.handle(event);
     if (event.type === 'link-up' || event.type === 'link-down') this.#writeStatus();
+    else this.#statusSoon();
   };
+
+  #soon: NodeJS.Timeout | undefined;
+  /** A call ended or a file was handed off: refresh the status within 250 ms, once for a burst of events. */
+  #statusSoon(): void {
+    if (this.#soon || this.#stopping) return;
+    this.#soon = setTimeout(() => { this.#soon = undefined; this.#writeStatus(); }, 250);
+    this.#soon.unref();
+  }
 
   async start(): Promise<void> {
     const { config, logger, adapter, archive } = this.#parts;
@@ -158,6 +167,7 @@ export class Daemon {
     if (this.#stopping) return;
     this.#stopping = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#soon);
     for (const s of this.#parts.services ?? []) await s.stop();
     await this.#parts.adapter.stop();
     await this.registry.drain();
