@@ -5,20 +5,14 @@
  * is whole, `callvault decrypt -o x.wav` to feed the decoder. Streaming: it
  * takes chunks of any size and never holds more than one page.
  */
-import { OGG_BOS, OGG_CONTINUED, OGG_EOS, oggCrc32 } from './ogg-writer.js';
+import { OGG_BOS, OGG_CONTINUED, OGG_EOS, oggCrc32, type OggPageInput } from './ogg-writer.js';
 
 export class OggFormatError extends Error {
   override readonly name = 'OggFormatError';
 }
 
-export interface OggPage {
-  flags: number;
-  granule: bigint;
-  serial: number;
-  sequence: number;
-  segments: number[];
-  body: Buffer;
-}
+/** A page as read: the same fields the writer encodes (one definition, in ogg-writer.ts). */
+export type OggPage = OggPageInput;
 
 export interface OggPacket {
   data: Buffer;
