@@ -31,13 +31,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--reason <text>', 'why (audit log)', 'subject access request')
     .option('--json', 'print JSON')
     .action(action(ctx, (number: string, opts: SubjectOpts) => {
-      const config = configFrom(opts);
-      const e164 = normalizePhoneNumber(number, config.ops.defaultCountry);
-      const reason = reasonFrom(opts, 'subject find');
-      const actor = actorFrom(opts);
-      const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
-      const forms = writtenForms(e164, config.ops.defaultCountry);
-      const index = openIndex(config.storage.dir, 'write', { busyTimeoutMs: intOption(opts.lockTimeout, '--lock-timeout', 0, 600_000, 5000) });
+      const { e164, reason, actor, hasher, forms, index } = subjectRequest(opts, number, 'subject find');
       try {
         return guardIndex(index.path, () => {
           const rows = recordingsByCallerHashes(index.db, forms.map((f) => hasher.hex('caller', f)));
@@ -65,13 +59,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--forget-objection', "also forget a remembered objection (by default it is kept: it is what stops this caller being recorded)")
     .option('--json', 'print JSON')
     .action(action(ctx, async (number: string, opts: SubjectOpts) => {
-      const config = configFrom(opts);
-      const e164 = normalizePhoneNumber(number, config.ops.defaultCountry);
-      const reason = reasonFrom(opts, 'subject erase');
-      const actor = actorFrom(opts);
-      const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
-      const forms = writtenForms(e164, config.ops.defaultCountry);
-      const index = openIndex(config.storage.dir, 'write', { busyTimeoutMs: intOption(opts.lockTimeout, '--lock-timeout', 0, 600_000, 5000) });
+      const { config, e164, reason, actor, hasher, forms, index } = subjectRequest(opts, number, 'subject erase');
       const bar = progress(ctx, opts.json === true, 'erase');
       try {
         const objectionHashes = forms.map((f) => hasher.hex('objection', f));
@@ -123,6 +111,23 @@ export function register(program: Command, ctx: CommandContext): void {
         index.close();
       }
     }));
+}
+
+/**
+ * What both requests start with, in this order so that bad input fails
+ * before the index is opened: the config, the number in E.164 (or a clear
+ * error), the mandatory reason, the actor, and the keyed hashes of every form
+ * in which the number may have been stored.
+ */
+function subjectRequest(opts: SubjectOpts, number: string, what: string) {
+  const config = configFrom(opts);
+  const e164 = normalizePhoneNumber(number, config.ops.defaultCountry);
+  const reason = reasonFrom(opts, what);
+  const actor = actorFrom(opts);
+  const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
+  const forms = writtenForms(e164, config.ops.defaultCountry);
+  const index = openIndex(config.storage.dir, 'write', { busyTimeoutMs: intOption(opts.lockTimeout, '--lock-timeout', 0, 600_000, 5000) });
+  return { config, e164, reason, actor, hasher, forms, index };
 }
 
 function objectionOf(db: import('better-sqlite3').Database, hashes: string[]): string | null {
