@@ -19,6 +19,13 @@ async function listen(handler: (s: Socket) => void): Promise<{ server: Server; p
   return { server, port: addr.port };
 }
 
+/** Keeps the open sockets so close() can end them; a client's reset is not the test's failure. */
+function track(sockets: Set<Socket>, s: Socket): void {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+  s.on('error', () => undefined);
+}
+
 function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
   return () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); });
 }
@@ -27,9 +34,7 @@ export async function fakeAmi(username: string, secret: string, mode: FakeMode =
   const logins: string[] = [];
   const sockets = new Set<Socket>();
   const { server, port } = await listen((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
+    track(sockets, s);
     if (mode === 'silent') return;
     if (mode === 'not-the-protocol') { s.write('SSH-2.0-OpenSSH_9.2\r\n'); return; }
     s.write('Asterisk Call Manager/9.0.0\r\n');
@@ -62,9 +67,7 @@ export async function fakeEsl(password: string, mode: FakeMode = 'normal'): Prom
   const logins: string[] = [];
   const sockets = new Set<Socket>();
   const { server, port } = await listen((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
+    track(sockets, s);
     if (mode === 'silent') return;
     if (mode === 'not-the-protocol') { s.write('HTTP/1.1 400 Bad Request\r\n\r\n'); return; }
     s.write('Content-Type: auth/request\n\n');
