@@ -13,6 +13,7 @@
  * strict about garbage; a desynchronised session must be dropped, never
  * guessed at, since replies are matched to commands by order alone.
  */
+import { excerpt } from './wire-excerpt.js';
 import { StringDecoder } from 'node:string_decoder';
 import { CallvaultError } from '../../errors.js';
 
@@ -28,10 +29,6 @@ const ENV_NAME_RE = /^agi_[a-z0-9_]+$/;
 
 function frameError(detail: string): CallvaultError {
   return new CallvaultError('CV_ERR_AGI_FRAME', [detail]);
-}
-
-function excerpt(s: string): string {
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
 /** The environment of one AGI request. Caller numbers (agi_callerid, agi_dnid, ...) are personal data: never log `lines`. */

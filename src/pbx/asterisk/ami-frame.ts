@@ -17,6 +17,7 @@
  * Sources: main/manager.c (astman_append, "%s: %s\r\n", the banner
  * "Asterisk Call Manager/%s\r\n" with AMI_VERSION), docs/asterisk-protocol.md.
  */
+import { excerpt } from './wire-excerpt.js';
 import { StringDecoder } from 'node:string_decoder';
 import { CallvaultError } from '../../errors.js';
 
@@ -32,10 +33,6 @@ const NAME_RE = /^[\x21-\x39\x3b-\x7e][\x20-\x39\x3b-\x7e]*$/;
 
 function frameError(detail: string): CallvaultError {
   return new CallvaultError('CV_ERR_AMI_FRAME', [detail]);
-}
-
-function excerpt(s: string): string {
-  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
 /** A response, an event or an action: headers in order, plus the legacy `Follows` body. */
