@@ -255,7 +255,9 @@ test('EXECUTE events carry Application-UUID and Response; an unknown application
     assert.equal(complete.get('Application-Response'), 'FILE PLAYED');
     assert.equal(complete.get('Application-Data'), 'ivr/short.wav');
     assert.ok(fs.events.some((e) => e.name === 'CHANNEL_EXECUTE' && e.get('Application-UUID') === 'app-1'));
-    const data = await wire.until((d) => d.includes('Application-UUID: app-1\n\n'));
+    // Wait for the COMPLETE event itself on the wire: the earlier CHANNEL_EXECUTE
+    // also ends with this Application-UUID, and stopping there raced the check below.
+    const data = await wire.until((d) => /Event-Name: CHANNEL_EXECUTE_COMPLETE\n[^]*?Application-UUID: app-1\n\n/.test(d));
     assert.ok(data.includes('Application-Response: FILE%20PLAYED\n'), 'on the wire, URL-encoded');
     wire.send(execute('no_such_app', 'x', true, 'app-2'));
     await fs.waitForEvent((e) => e.name === 'CHANNEL_HANGUP' && e.uuid === ch.uuid);
