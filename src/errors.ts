@@ -49,6 +49,7 @@ export const catalogue = {
   CV_ERR_ESL_COMMAND: { message: 'Event Socket command %s failed: %s', hint: 'see the FreeSWITCH log for the reason' },
   CV_ERR_ESL_CLOSED: { message: 'Event Socket connection closed', hint: 'callvault reconnects with backoff; check FreeSWITCH if this persists' },
   CV_ERR_ESL_LISTEN: { message: 'cannot listen for outbound Event Socket connections on %s', hint: 'another process holds the port, or the address is wrong: check pbx.freeswitch.outbound.listen' },
+  CV_ERR_ESL_UNMASK_FLUSH: { message: 'payment exit: the recording did not take in %s ms of masked audio within %s ms, so it stays masked', hint: 'no media reached the recording (call on hold or media stalled); the rest of the call is kept as silence, never in clear' },
   CV_ERR_ESL_SOCKET_MODE: { message: 'the dialplan opened the outbound socket as %s/%s; callvault needs async full', hint: 'use <action application="socket" data="${CALLVAULT_SOCKET} async full"/> as dialplan/freeswitch/callvault.xml does' },
 
   // --- calls ----------------------------------------------------------------

@@ -14,7 +14,7 @@ import { CallvaultError } from '../errors.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { decideSampling, type SamplingDecision } from '../policy/sampling.js';
 import { planDialogue, stepDialogue, concludeRecording, acceptedKeys, type ConsentOutcome, type FinalDecision, type CallerInput } from '../policy/consent.js';
-import type { CallInfo, DialogueChannel, RecordingControl, PauseAnswer } from '../pbx/call-control.js';
+import type { CallInfo, DialogueChannel, RecordingControl, RecordingPosition, PauseAnswer } from '../pbx/call-control.js';
 import { canTransition, type CallState, type CallEvent, type PauseInterval } from './call-state.js';
 import { newRecordingId } from './recording-id.js';
 import { handOff, type SpoolMetadata } from './spool-handoff.js';
@@ -230,10 +230,11 @@ export class CallSession {
     this.#to('pause', { kind: 'pausing', recordingId: s.recordingId, startedAt: s.startedAt, requestedAt });
     const offset = Math.max(0, Math.round(requestedAt - s.startedAt));
     try {
-      await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'mute');
+      const at = await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'mute');
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
       this.#to('paused', { kind: 'paused', recordingId: s.recordingId, startedAt: s.startedAt, pausedAt: this.#deps.now() });
-      this.#pauses.push({ startOffsetMs: offset, endOffsetMs: null, outcome: 'muted' });
+      // The PBX's own position in the file wins over the wall clock: the file's timeline can lag it.
+      this.#pauses.push({ startOffsetMs: at?.offsetMs ?? offset, endOffsetMs: null, outcome: 'muted' });
       this.#journal();
       this.#log.info({ recordingId: s.recordingId }, 'payment: recording muted');
       return 'confirmed';
@@ -272,8 +273,9 @@ export class CallSession {
     if (s.kind === 'stopped-closed') return 'stays-stopped';
     if (s.kind === 'recording') return 'resumed';
     if (s.kind !== 'paused') return 'not-recording';
+    let at: void | RecordingPosition;
     try {
-      await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'unmute');
+      at = await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'unmute');
     } catch (err) {
       // Staying muted loses audio, never card data: log it and keep the pause open.
       this.#log.error({ err, recordingId: s.recordingId }, 'payment: unmute failed, recording stays muted');
@@ -282,7 +284,7 @@ export class CallSession {
     }
     if (this.#state.kind !== 'paused') return 'not-recording';
     const open = this.#pauses.at(-1);
-    if (open && open.endOffsetMs === null) open.endOffsetMs = Math.round(this.#deps.now() - s.startedAt);
+    if (open && open.endOffsetMs === null) open.endOffsetMs = at?.offsetMs ?? Math.round(this.#deps.now() - s.startedAt);
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
     this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');

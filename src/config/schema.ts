@@ -91,6 +91,8 @@ const freeswitch = z.object({
     listen: hostPort.default('127.0.0.1:8084'),
   }).strict().default({ listen: '127.0.0.1:8084' }),
   recordings: mappedDir,
+  /** Caller and agent on separate channels (RECORD_STEREO): left = from the caller, right = to the caller. */
+  stereo: z.boolean().default(false),
 }).strict();
 
 const retentionDays = z.object({

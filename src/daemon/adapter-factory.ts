@@ -30,6 +30,7 @@ export async function createAdapter(config: ResolvedConfig, logger: Logger): Pro
     outbound: splitHostPort(f.outbound.listen),
     recordings: f.recordings,
     prompts: config.prompts,
+    stereo: f.stereo,
     logger,
   });
 }

@@ -47,11 +47,21 @@ export interface DialogueChannel {
   setOutcome(vars: Readonly<Record<string, string>>): Promise<void>;
 }
 
+/**
+ * Where a mute or unmute took effect in the recording, in ms of audio from
+ * its start, when the adapter can read it from the PBX (the file's own
+ * length). Without it the session uses the wall clock.
+ */
+export interface RecordingPosition {
+  readonly offsetMs: number;
+}
+
 /** Asynchronous control of a running recording (AMI, inbound Event Socket). */
 export interface RecordingControl {
   /** Mutes the recording in both directions; resolves only when the PBX confirmed it. */
-  mute(channel: string, recordingId: string): Promise<void>;
-  unmute(channel: string, recordingId: string): Promise<void>;
+  mute(channel: string, recordingId: string): Promise<void | RecordingPosition>;
+  /** Unmutes; resolves only once nothing captured while muted can still reach the file in clear. */
+  unmute(channel: string, recordingId: string): Promise<void | RecordingPosition>;
   /** Stops the recording (fail-closed path). */
   stop(channel: string, recordingId: string): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { isRecordingId } from '../../calls/recording-id.js';
 import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
 import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
 import { EslInboundLink } from './esl-inbound-link.js';
+import { positionMs, waitForGrowth } from './recording-position.js';
 import type { EslEvent } from './esl-event.js';
 
 export interface FreeSwitchAdapterOptions {
@@ -35,6 +36,8 @@ export interface FreeSwitchAdapterOptions {
   recordings: { pbx: string; local: string };
   /** Prompts are `<prefix>/<language>/<name>.wav` (give FreeSWITCH an absolute prefix). */
   prompts: { prefix: string; defaultLanguage: string };
+  /** Caller and agent on separate channels (RECORD_STEREO): left = read from the caller, right = written to the caller. */
+  stereo?: boolean;
   logger: Logger;
   /** How long after a hangup to wait for RECORD_STOP before looking at the file. Default 10 s. */
   finishWaitMs?: number;
@@ -50,6 +53,14 @@ const PAYMENT_DEADLINE_MS = 2_500;
 export const FAIL_CLOSED_SUBCLASS = 'callvault::fail_closed';
 /** What the inbound link subscribes to. CUSTOM must come last: the words after it are subclasses. */
 const SUBSCRIPTION = ['CHANNEL_HANGUP_COMPLETE', 'RECORD_STOP', 'CUSTOM', FAIL_CLOSED_SUBCLASS];
+/**
+ * How much audio the file must take in, still masked, before an unmask: more
+ * than the media bug can hold back (three frames of up to 60 ms ptime; 60 ms
+ * was measured at 20 ms ptime on FreeSWITCH 1.10.12). Costs the recording
+ * that much audio after each payment, never the caller any wait beyond it.
+ */
+export const UNMASK_FLUSH_MS = 240;
+const UNMASK_FLUSH_DEADLINE_MS = 1_000;
 /** Result variable of play_and_get_digits. */
 const DIGIT_VAR = 'callvault_digit';
 
@@ -183,9 +194,15 @@ class EslDialogue implements DialogueChannel {
     }
   }
 
-  async startRecording(recordingId: string): Promise<void> {
+  async startRecording(recordingId: string): Promise<{ channels: 1 | 2 }> {
     if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
     const path = this.adapter.pbxPath(recordingId);
+    const t = { timeoutMs: this.adapter.commandTimeoutMs };
+    // Both are read by uuid_record when it opens the file (switch_ivr_record_session_event).
+    // No 64 KB write buffer: the pause offsets and the unmask flush read the file's length.
+    await this.session.execute('set', 'enable_file_write_buffering=false', t);
+    const stereo = this.adapter.options.stereo === true;
+    await this.session.execute('set', `RECORD_STEREO=${stereo ? 'true' : 'false'}`, t);
     await this.adapter.recordCommand(this.info.channel, 'start', path);
     this.adapter.trackRecording(this.info.callId, recordingId);
     try {
@@ -197,6 +214,7 @@ class EslDialogue implements DialogueChannel {
       this.adapter.untrack(this.info.callId);
       throw err;
     }
+    return { channels: stereo ? 2 : 1 };
   }
 
   async setOutcome(vars: Readonly<Record<string, string>>): Promise<void> {
@@ -219,10 +237,32 @@ export class FreeSwitchAdapter implements PbxAdapter {
   #stopped = false;
 
   readonly control: RecordingControl = {
-    mute: (channel, recordingId) => this.recordCommand(channel, 'mask', this.pbxPath(recordingId)),
-    unmute: (channel, recordingId) => this.recordCommand(channel, 'unmask', this.pbxPath(recordingId)),
+    mute: async (channel, recordingId) => {
+      await this.recordCommand(channel, 'mask', this.pbxPath(recordingId));
+      return this.#position(recordingId);
+    },
+    unmute: async (channel, recordingId) => {
+      // Card audio at unmask: FreeSWITCH applies the mask when a frame is
+      // written to the file, not when it was captured, and frames wait in
+      // the media bug's per-direction buffers until both directions have one
+      // (switch_core_media_bug_read; the write side is trimmed only beyond
+      // two frames). Unmasking at once wrote the last 20 to 60 ms of the
+      // payment in clear. So the file must first take in, still masked,
+      // more audio than those buffers can hold; only then is the flag cleared.
+      // If no audio reaches the file (no media), the recording stays masked.
+      const flushed = await waitForGrowth(this.localPath(recordingId), UNMASK_FLUSH_MS, UNMASK_FLUSH_DEADLINE_MS);
+      if (!flushed) throw new CallvaultError('CV_ERR_ESL_UNMASK_FLUSH', [UNMASK_FLUSH_MS, UNMASK_FLUSH_DEADLINE_MS]);
+      await this.recordCommand(channel, 'unmask', this.pbxPath(recordingId));
+      return this.#position(recordingId);
+    },
     stop: (channel, recordingId) => this.recordCommand(channel, 'stop', this.pbxPath(recordingId)),
   };
+
+  /** Where the file is now, in ms of audio: the PBX's timeline for the pause offsets. */
+  async #position(recordingId: string): Promise<{ offsetMs: number } | undefined> {
+    const ms = await positionMs(this.localPath(recordingId));
+    return ms === null ? undefined : { offsetMs: Math.round(ms) };
+  }
 
   constructor(options: FreeSwitchAdapterOptions) {
     this.options = options;
@@ -244,6 +284,12 @@ export class FreeSwitchAdapter implements PbxAdapter {
 
   get commandTimeoutMs(): number {
     return this.options.esl.commandTimeoutMs;
+  }
+
+  /** The file as this host sees it. */
+  localPath(recordingId: string): string {
+    if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
+    return join(this.options.recordings.local, `${recordingId}.wav`);
   }
 
   pbxPath(recordingId: string): string {

@@ -28,8 +28,8 @@ import type { EslHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { getHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { buildEvent, type ChannelView, type CoreIdentity } from './event-factory.js';
-import { writeFileSync } from 'node:fs';
-import { SimRecording, renderWav, wavHeader, type CapturedSound } from './recording.js';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { SimRecording, renderPcm, renderWav, wavHeader, SIM_FRAME_MS, type CapturedSound } from './recording.js';
 import { expandVariables, type DialplanAction } from './dialplan.js';
 
 export interface ChannelHost {
@@ -380,6 +380,7 @@ export class SimChannel implements ChannelView {
       }
     }
     const rec = new SimRecording(path, limitSeconds, Date.now());
+    if (this.#host.writeRecordings) this.#growFile(rec);
     this.recordings.set(path, rec);
     this.recordingHistory.push(rec);
     this.fire('RECORD_START', [['Record-File-Path', path]]);
@@ -396,6 +397,25 @@ export class SimChannel implements ChannelView {
       this.fire('RECORD_STOP', [['Record-File-Path', rec.path]]);
     }
     return true;
+  }
+
+  /** Appends the frames the recording has "written" so far, every SIM_FRAME_MS, until it stops. */
+  #growFile(rec: SimRecording): void {
+    const start = Date.now();
+    let written = 0;
+    const timer = setInterval(() => {
+      if (!rec.active) { clearInterval(timer); return; }
+      const upTo = Math.floor((Date.now() - start) / SIM_FRAME_MS) * SIM_FRAME_MS;
+      if (upTo <= written) return;
+      try {
+        appendFileSync(rec.path, renderPcm(rec, written, upTo));
+      } catch {
+        clearInterval(timer);
+        return;
+      }
+      written = upTo;
+    }, SIM_FRAME_MS);
+    timer.unref();
   }
 
   /** record_callback, SWITCH_ABC_TYPE_CLOSE: switch_core_file_close, then RECORD_STOP. */

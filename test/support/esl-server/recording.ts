@@ -6,6 +6,17 @@
  * mask (SMBF_MASK, switch_ivr_record_session_mask) writes silence in place of
  * the audio. Tests assert on this log that nothing was recorded while masked.
  *
+ * The mask is applied when a frame is written, not when it was captured: the
+ * media bug holds frames back until both directions have one
+ * (switch_core_media_bug_read), so a sound is judged by the mask as it is
+ * MEDIA_BUG_LAG_MS after it was heard. That is what the real FreeSWITCH
+ * 1.10.12 showed: unmasking right after the payment wrote its last 60 ms in
+ * clear. A sound heard within that lag before an unmask lands in the file.
+ *
+ * While the recording runs the file grows one 20 ms frame at a time (with
+ * enable_file_write_buffering=false, as callvault sets it), tone or zeros as
+ * the segment is, so a reader can follow its length as on the real server.
+ *
  * `wav()` renders the same timeline as the file FreeSWITCH would have closed:
  * 8 kHz 16-bit mono PCM, a 440 Hz tone for every millisecond of live audio
  * and zeros for every masked millisecond, so the archive stage has a real
@@ -73,14 +84,30 @@ export class SimRecording {
   }
 
   unmask(now: number): void {
-    if (this.active) this.#switch('audio', now);
+    if (!this.active) return;
+    const wasMasked = this.masked;
+    this.#switch('audio', now);
+    const cur = this.#current();
+    if (wasMasked && cur) this.#releaseHeld(now, cur);
   }
 
   hear(sound: CapturedSound): void {
     const cur = this.#current();
     if (!cur) return;
     if (cur.kind === 'audio') cur.captured.push(sound);
-    else cur.suppressed++;
+    else {
+      cur.suppressed++;
+      this.#held.push(sound);
+    }
+  }
+
+  /** Sounds heard while masked, still in the media bug's buffers: an unmask within the lag writes them in clear. */
+  #held: CapturedSound[] = [];
+
+  #releaseHeld(now: number, into: RecordingSegment): void {
+    const leaked = this.#held.filter((x) => now - x.at < MEDIA_BUG_LAG_MS);
+    this.#held = [];
+    for (const x of leaked) into.captured.push(x);
   }
 
   stop(now: number): void {
@@ -91,7 +118,11 @@ export class SimRecording {
   }
 }
 
+/** How long the media bug held frames back on the real FreeSWITCH (20 ms ptime, loopback and SIP). */
+export const MEDIA_BUG_LAG_MS = 60;
 export const SIM_WAV_RATE = 8000;
+/** One frame of the growing file. */
+export const SIM_FRAME_MS = 20;
 export const SIM_TONE_HZ = 440;
 
 /** A RIFF/WAVE header for 16-bit mono PCM; `dataBytes` 0 is what a writer leaves until it closes the file. */
@@ -111,6 +142,20 @@ export function wavHeader(dataBytes: number, rate = SIM_WAV_RATE): Buffer {
   h.write('data', 36, 'latin1');
   h.writeUInt32LE(dataBytes, 40);
   return h;
+}
+
+/** The samples of [fromMs, toMs) of the recording's timeline (relative to its start): tone where audio, zeros where masked. */
+export function renderPcm(rec: SimRecording, fromMs: number, toMs: number, rate = SIM_WAV_RATE): Buffer {
+  const start = rec.segments[0]?.from ?? 0;
+  const first = Math.round((fromMs * rate) / 1000);
+  const last = Math.round((toMs * rate) / 1000);
+  const pcm = Buffer.alloc(Math.max(0, last - first) * 2);
+  for (let i = first; i < last; i++) {
+    const t = start + (i * 1000) / rate;
+    const seg = rec.segments.find((x) => t >= x.from && (x.to === null || t < x.to));
+    if (seg?.kind === 'audio') pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * SIM_TONE_HZ * i) / rate)), (i - first) * 2);
+  }
+  return pcm;
 }
 
 /** The closed file for a stopped recording: tone where it heard audio, zeros where it was masked. */
