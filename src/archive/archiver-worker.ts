@@ -5,9 +5,15 @@
  *
  *   const worker = new ArchiverWorker({ spoolDir, storageDir, recipientsByPurpose,
  *     hashKeyFile, retentionDays, bitrateBps });
- *   await worker.start();      // resolves once the storage is checked and locked
+ *   await worker.start();      // resolves once the archiver made its first attempt to open the storage
+ *   worker.state();            // running, or retrying and why (for status and /healthz)
  *   worker.backlog();          // last figures the worker reported (for /metrics)
  *   await worker.stop();       // finishes the recording in progress
+ *
+ * start() does not fail when the archiver cannot open the storage (lock held,
+ * permissions): the archiver retries with backoff, and a worker thread that
+ * dies is started again with backoff, so that the archive never stays dead
+ * while the daemon takes calls (issue 12). `state()` tells the daemon.
  *
  * Options cross the thread boundary as plain data: the worker opens the hash
  * key file itself (a KeyedHasher and a logger cannot be transferred) and logs
@@ -15,9 +21,9 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CallvaultError, type ErrorCode } from '../errors.js';
+import { CallvaultError } from '../errors.js';
 import type { Purpose } from '../policy/purpose.js';
-import type { Backlog } from './archiver.js';
+import type { ArchiverState, Backlog } from './archiver.js';
 
 export interface ArchiverWorkerOptions {
   spoolDir: string;
@@ -28,14 +34,15 @@ export interface ArchiverWorkerOptions {
   bitrateBps?: number;
   complexity?: number;
   pollIntervalMs?: number;
+  /** Longest wait between attempts to open the storage or restart the thread. Default 5 min. */
+  maxBackoffMs?: number;
   logLevel?: string;
 }
 
 type ToWorker = { type: 'stop' };
 type FromWorker =
-  | { type: 'started' }
+  | { type: 'state'; state: ArchiverState; backlog: Backlog }
   | { type: 'start-failed'; code: string | null; message: string; hint: string | null }
-  | { type: 'backlog'; backlog: Backlog }
   | { type: 'stopped' };
 
 const MARK = 'callvault-archiver';
@@ -44,6 +51,10 @@ export class ArchiverWorker {
   readonly #options: ArchiverWorkerOptions;
   #worker: Worker | null = null;
   #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null };
+  #state: ArchiverState = { kind: 'starting' };
+  #restarts = 0;
+  #respawn: NodeJS.Timeout | null = null;
+  #stopping = false;
 
   constructor(options: ArchiverWorkerOptions) {
     this.#options = options;
@@ -53,7 +64,17 @@ export class ArchiverWorker {
     return this.#backlog;
   }
 
+  state(): ArchiverState {
+    return this.#state;
+  }
+
   async start(): Promise<void> {
+    this.#stopping = false;
+    await this.#spawn();
+  }
+
+  /** Starts the thread; resolves at its first state report, or when it failed and a restart is scheduled. */
+  #spawn(): Promise<void> {
     // Under tsx (tests, development) this module is .ts; built, it is .js: start whichever we are.
     const self = fileURLToPath(import.meta.url);
     const workerData = { [MARK]: this.#options };
@@ -67,24 +88,41 @@ export class ArchiverWorker {
       worker = new Worker(self, { workerData });
     }
     this.#worker = worker;
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type === 'started') { resolve(); return; }
-        if (m.type === 'start-failed') {
-          const err = m.code !== null ? new CallvaultError(m.code as ErrorCode, [], { hint: m.hint ?? undefined }) : new Error(m.message);
-          Object.defineProperty(err, 'message', { value: m.message });
-          reject(err);
+    return new Promise<void>((resolve) => {
+      let failure: { code: string | null; message: string; hint: string | null } | null = null;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'state') {
+          this.#state = m.state;
+          this.#backlog = m.backlog;
+          if (m.state.kind === 'running') this.#restarts = 0;
+          resolve();
+        } else if (m.type === 'start-failed') {
+          failure = { code: m.code, message: m.message, hint: m.hint };
         }
-        if (m.type === 'backlog') this.#backlog = m.backlog;
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`archiver worker exited with code ${code} before starting`)));
+      });
+      worker.once('error', (err) => { failure = { code: null, message: err.message, hint: null }; });
+      worker.once('exit', (code) => {
+        if (this.#worker === worker) this.#worker = null;
+        if (!this.#stopping) this.#scheduleRespawn(failure ?? { code: null, message: `archiver worker exited with code ${code}`, hint: null });
+        resolve();
+      });
     });
   }
 
+  #scheduleRespawn(failure: { code: string | null; message: string; hint: string | null }): void {
+    const attempts = ++this.#restarts;
+    const delay = Math.min(this.#options.maxBackoffMs ?? 300_000, 1000 * 2 ** Math.min(attempts - 1, 20));
+    this.#state = { kind: 'retrying', attempts, ...failure, nextAttemptAt: new Date(Date.now() + delay).toISOString() };
+    this.#respawn = setTimeout(() => { this.#respawn = null; void this.#spawn(); }, delay);
+    this.#respawn.unref();
+  }
+
   async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#respawn !== null) clearTimeout(this.#respawn);
+    this.#respawn = null;
     const worker = this.#worker;
+    this.#state = { kind: 'stopped' };
     if (worker === null) return;
     this.#worker = null;
     await new Promise<void>((resolve) => {
@@ -102,25 +140,28 @@ async function runInWorker(options: ArchiverWorkerOptions): Promise<void> {
     import('./archiver.js'), import('../privacy/keyed-hash.js'), import('../log/logger.js'),
   ]);
   let archiver: InstanceType<typeof Archiver>;
-  let timer: NodeJS.Timeout | null = null;
   try {
     archiver = new Archiver({
       spoolDir: options.spoolDir, storageDir: options.storageDir, recipientsByPurpose: options.recipientsByPurpose,
       hasher: KeyedHasher.fromFile(options.hashKeyFile), retentionDays: options.retentionDays,
       bitrateBps: options.bitrateBps, complexity: options.complexity, pollIntervalMs: options.pollIntervalMs,
+      maxBackoffMs: options.maxBackoffMs,
       logger: createLogger({ level: options.logLevel, pretty: false }).child({ component: 'archiver' }),
     });
-    await archiver.start();
   } catch (err) {
+    // Nothing to retry inside the thread (the hash key is read once): the parent restarts it with backoff.
     const e = err as { code?: string; message?: string; hint?: string };
     post({ type: 'start-failed', code: err instanceof CallvaultError ? e.code ?? null : null, message: e.message ?? String(err), hint: e.hint ?? null });
     return;
   }
-  timer = setInterval(() => post({ type: 'backlog', backlog: archiver.backlog() }), 1000);
-  post({ type: 'started' });
+  // Retries opening by itself; the first report says whether it is running or why not.
+  await archiver.start();
+  const report = () => post({ type: 'state', state: archiver.state(), backlog: archiver.backlog() });
+  report();
+  const timer = setInterval(report, 1000);
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'stop') return;
-    if (timer !== null) clearInterval(timer);
+    clearInterval(timer);
     void archiver.stop().finally(() => post({ type: 'stopped' }));
   });
 }

@@ -88,6 +88,17 @@ export interface PassResult {
   deferred: string[];
 }
 
+/**
+ * Whether the archiver is working. `retrying`: it could not open the storage
+ * (lock held, permissions, index) and tries again at `nextAttemptAt`; the
+ * call path goes on and recordings wait in the spool meanwhile.
+ */
+export type ArchiverState =
+  | { kind: 'starting' }
+  | { kind: 'running'; since: string }
+  | { kind: 'retrying'; attempts: number; code: string | null; message: string; hint: string | null; nextAttemptAt: string }
+  | { kind: 'stopped' };
+
 export interface Backlog {
   /** Recordings ready in the spool and not yet archived (as of the last pass). */
   pending: number;
@@ -126,6 +137,8 @@ export class Archiver {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #stopRequested = false;
+  #state: ArchiverState = { kind: 'starting' };
+  #openFailures = 0;
 
   constructor(options: ArchiverOptions) {
     this.#o = options;
@@ -138,18 +151,63 @@ export class Archiver {
     return this.#layout;
   }
 
-  /** Checks the storage directory, takes the lock, clears partial outputs, then polls the spool. */
+  /**
+   * Checks the storage directory, takes the lock, clears partial outputs, then
+   * polls the spool. Opening is retried with backoff (1 s doubling up to
+   * maxBackoffMs) for as long as it fails: a lock still held by a predecessor
+   * or a permission fixed by hand must not leave the archiver dead until the
+   * next restart. Resolves after the first attempt; `state()` says how it went.
+   */
   async start(): Promise<void> {
-    await this.#open();
     this.#stopRequested = false;
+    let firstAttempt!: () => void;
+    const attempted = new Promise<void>((resolve) => { firstAttempt = resolve; });
     const loop = async () => {
       if (this.#stopRequested) return;
-      this.#running = this.processOnce().catch((err: unknown) => this.#log.error({ err }, 'archive: pass failed'));
-      await this.#running;
-      this.#running = null;
-      if (!this.#stopRequested) this.#timer = setTimeout(() => void loop(), this.#o.pollIntervalMs ?? 1000);
+      let delay = this.#o.pollIntervalMs ?? 1000;
+      if (this.#state.kind !== 'running') delay = await this.#tryOpen() ?? delay;
+      firstAttempt();
+      if (this.#state.kind === 'running') {
+        this.#running = this.processOnce().catch((err: unknown) => this.#log.error({ err }, 'archive: pass failed'));
+        await this.#running;
+        this.#running = null;
+      }
+      if (!this.#stopRequested) this.#timer = setTimeout(() => void loop(), delay);
     };
     void loop();
+    await attempted;
+  }
+
+  /** One attempt to open; returns the delay before the next attempt when it failed. */
+  async #tryOpen(): Promise<number | null> {
+    try {
+      await this.#open();
+      this.#openFailures = 0;
+      this.#state = { kind: 'running', since: this.#now().toISOString() };
+      this.#log.info('archive: started');
+      return null;
+    } catch (err) {
+      const attempts = ++this.#openFailures;
+      const delay = this.#backoff(attempts);
+      const e = err as { code?: unknown; message?: unknown; hint?: unknown };
+      this.#state = {
+        kind: 'retrying', attempts,
+        code: isCallvaultError(err) ? err.code : typeof e.code === 'string' ? e.code : null,
+        message: typeof e.message === 'string' ? e.message : String(err),
+        hint: isCallvaultError(err) ? err.hint : null,
+        nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+      };
+      this.#log.error({ err, attempts, retryInMs: delay }, 'archive: cannot start, recordings wait in the spool; retrying');
+      return delay;
+    }
+  }
+
+  #backoff(attempts: number): number {
+    return Math.min(this.#o.maxBackoffMs ?? 300_000, 1000 * 2 ** Math.min(attempts - 1, 20));
+  }
+
+  state(): ArchiverState {
+    return this.#state;
   }
 
   /** Finishes the recording in progress, then releases the lock and the index. */
@@ -159,6 +217,7 @@ export class Archiver {
     this.#timer = null;
     if (this.#running !== null) await this.#running;
     await this.close();
+    this.#state = { kind: 'stopped' };
   }
 
   async close(): Promise<void> {
@@ -213,21 +272,32 @@ export class Archiver {
     return result;
   }
 
+  /** Opens once; a failed attempt is forgotten, so the next call tries again (it used to keep the first failure). */
   async #open(): Promise<void> {
-    this.#opening ??= (async () => {
-      await checkStorageDir(this.#o.storageDir);
-      this.#lock = await ArchiveLock.acquire(this.#layout.lockPath, this.#o.storageDir);
-      try {
-        await ensurePrivateDir(this.#layout.recordingsDir);
-        await ensurePrivateDir(this.#layout.tmpDir);
-        this.#index = RecordingIndex.open(this.#layout.indexPath);
-        await this.#clearTmp();
-      } catch (err) {
-        await this.close();
-        throw err;
-      }
-    })();
+    if (this.#opening === null) {
+      const attempt = this.#openOnce();
+      this.#opening = attempt;
+      attempt.catch(() => { if (this.#opening === attempt) this.#opening = null; });
+    }
     return this.#opening;
+  }
+
+  async #openOnce(): Promise<void> {
+    await checkStorageDir(this.#o.storageDir);
+    const lock = await ArchiveLock.acquire(this.#layout.lockPath, this.#o.storageDir);
+    this.#lock = lock;
+    try {
+      await ensurePrivateDir(this.#layout.recordingsDir);
+      await ensurePrivateDir(this.#layout.tmpDir);
+      this.#index = RecordingIndex.open(this.#layout.indexPath);
+      await this.#clearTmp();
+    } catch (err) {
+      this.#index?.close();
+      this.#index = null;
+      await lock.release();
+      this.#lock = null;
+      throw err;
+    }
   }
 
   /** Partial outputs of a crashed run: ciphertext or non-sensitive JSON, safe to drop and redo. */
@@ -267,8 +337,7 @@ export class Archiver {
   }
 
   #onFailure(entry: SpoolEntry, err: unknown): ArchiveFailure {
-    const max = this.#o.maxBackoffMs ?? 300_000;
-    const backoff = (attempts: number) => Math.min(max, 1000 * 2 ** Math.min(attempts - 1, 20));
+    const backoff = (attempts: number) => this.#backoff(attempts);
     if (isDiskFull(err)) {
       const attempts = (this.#diskFull?.attempts ?? 0) + 1;
       this.#diskFull = { attempts, nextAt: Date.now() + backoff(attempts) };

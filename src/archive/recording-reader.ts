@@ -56,6 +56,16 @@ export async function locateRecording(index: RecordingIndex, layout: StorageLayo
   return { row, path };
 }
 
+/** typage's refusal when none of the identities is a recipient: "not mine", as opposed to a damaged file. */
+function noIdentityMatched(cause: unknown): boolean {
+  return cause instanceof Error && /no identity matched/i.test(cause.message);
+}
+
+/** Whether a CV_ERR_ARCHIVE_DECRYPT means "none of these identities is a recipient" (the file may be fine). */
+export function isNotARecipient(err: unknown): boolean {
+  return err instanceof CallvaultError && err.code === 'CV_ERR_ARCHIVE_DECRYPT' && noIdentityMatched(err.cause);
+}
+
 export interface PlainStream {
   stream: AsyncIterable<Uint8Array>;
   /** Resolves, after the stream is consumed, to the ciphertext's SHA-256. */
@@ -69,7 +79,7 @@ export async function openPlaintext(path: string, id: string, identities: readon
   try {
     plain = await decryptStream(fileWebStream(path, (c) => hash.update(c)), identities);
   } catch (cause) {
-    const reason = /no identity matched/i.test((cause as Error).message) ? 'no identity matches its recipients' : (cause as Error).message;
+    const reason = noIdentityMatched(cause) ? 'no identity matches its recipients' : (cause as Error).message;
     throw new CallvaultError('CV_ERR_ARCHIVE_DECRYPT', [id, reason], { cause });
   }
   let done: string | null = null;

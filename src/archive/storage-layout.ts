@@ -22,7 +22,8 @@ export class StorageLayout {
   get recordingsDir(): string { return join(this.root, 'recordings'); }
   /** Partial outputs; only ever ciphertext or non-sensitive JSON, removed at start. */
   get tmpDir(): string { return join(this.root, 'tmp'); }
-  get lockPath(): string { return join(this.root, 'archiver.lock'); }
+  /** An OS lock held by the one archiver (archive-lock.ts); versions before it used a pid file, `archiver.lock`, no longer read. */
+  get lockPath(): string { return join(this.root, 'archiver-lock.sqlite'); }
 
   /** recordings/YYYY/MM/DD for the id's start date. */
   dirFor(id: string): string {

@@ -12,7 +12,7 @@ import type { RecordingIndex, RecordingRow } from '../index/index.js';
 import { AgeFormatError, parseAgeHeader } from './age-crypto.js';
 import { digestFile } from './file-digest.js';
 import { parseSidecar } from './recording-sidecar.js';
-import { checkDecrypted } from './recording-reader.js';
+import { checkDecrypted, isNotARecipient } from './recording-reader.js';
 import { RECORDING_EXT, SIDECAR_EXT, type StorageLayout, walkFiles } from './storage-layout.js';
 import { readFile } from 'node:fs/promises';
 
@@ -30,6 +30,12 @@ export interface VerifyReport {
   ok: string[];
   /** How many were also decrypted and decoded (with --identity). */
   decrypted: number;
+  /**
+   * Sound as far as can be checked without a key, but none of the given
+   * identities is among their recipients (another purpose's team): not a
+   * problem, and not in `ok`, since they were not decrypted.
+   */
+  notDecryptable: string[];
   issues: VerifyIssue[];
   audit: { ok: boolean; rows: number; detail: string };
 }
@@ -53,7 +59,9 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
   }
 }
 
-async function checkOne(row: RecordingRow, o: VerifyOptions): Promise<VerifyIssue | 'decrypted' | 'ok'> {
+export const NOT_DECRYPTABLE = 'not decryptable with the given identities (encrypted to another purpose\'s recipients)';
+
+async function checkOne(row: RecordingRow, o: VerifyOptions): Promise<VerifyIssue | 'decrypted' | 'not-decryptable' | 'ok'> {
   const path = o.layout.absolute(row.file);
   const issue = (kind: IssueKind, detail: string): VerifyIssue => ({ kind, id: row.id, path: row.file, detail });
   let digest;
@@ -89,7 +97,9 @@ async function checkOne(row: RecordingRow, o: VerifyOptions): Promise<VerifyIssu
     if (Math.abs(check.durationMs - row.durationMs) > 20) return issue('corrupt', `decoded duration ${check.durationMs} ms, index says ${row.durationMs} ms`);
     if (check.channels !== row.channels) return issue('corrupt', `decoded ${check.channels} channels, index says ${row.channels}`);
   } catch (err) {
-    if (isCallvaultError(err, 'CV_ERR_ARCHIVE_DECRYPT')) return issue('corrupt', `does not decrypt with the identity given: ${err.message}`);
+    // "Not mine" is a value: another team's recording is not damaged because this key cannot open it.
+    if (isNotARecipient(err)) return 'not-decryptable';
+    if (isCallvaultError(err, 'CV_ERR_ARCHIVE_DECRYPT')) return issue('corrupt', `does not decrypt: ${err.message}`);
     if (isCallvaultError(err)) return issue('corrupt', err.message);
     throw err;
   }
@@ -97,7 +107,7 @@ async function checkOne(row: RecordingRow, o: VerifyOptions): Promise<VerifyIssu
 }
 
 export async function verifyArchive(o: VerifyOptions): Promise<VerifyReport> {
-  const report: VerifyReport = { checked: 0, ok: [], decrypted: 0, issues: [], audit: { ok: true, rows: 0, detail: '' } };
+  const report: VerifyReport = { checked: 0, ok: [], decrypted: 0, notDecryptable: [], issues: [], audit: { ok: true, rows: 0, detail: '' } };
   let rows: RecordingRow[];
   if (o.ids !== undefined && o.ids.length > 0) {
     rows = [];
@@ -113,7 +123,9 @@ export async function verifyArchive(o: VerifyOptions): Promise<VerifyReport> {
     if (row.status === 'purged') continue; // its file is meant to be gone
     report.checked++;
     const r = await checkOne(row, o);
-    if (r === 'ok' || r === 'decrypted') {
+    if (r === 'not-decryptable') {
+      report.notDecryptable.push(row.id);
+    } else if (r === 'ok' || r === 'decrypted') {
       report.ok.push(row.id);
       if (r === 'decrypted') report.decrypted++;
     } else {

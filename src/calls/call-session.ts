@@ -84,7 +84,9 @@ export class CallSession {
       call: info.callId,
       pbx: info.pbx,
       line: info.line,
-      ...(info.caller ? { callerHash: deps.hasher.short('log', info.caller) } : {}),
+      // From the E.164 form, as every other caller hash: the PBX's raw caller ID differs from the
+      // journal's normalised one, and a restart that adopts the call would log another hash.
+      ...(this.#caller !== null ? { callerHash: deps.hasher.short('log', this.#caller) } : {}),
     });
   }
 

@@ -13,9 +13,34 @@ export interface Io {
   readonly isTTY: boolean;
 }
 
+/** Whether the reader of a stream is still there (`callvault list | head -1` closes it early). */
+type ReaderState = 'open' | 'gone';
+
+/**
+ * Writes lines to a process stream. When the reader goes away (EPIPE) the
+ * rest of the output is dropped and the command finishes quietly, as `head`
+ * users expect, instead of dying on an unhandled 'error' event with a stack
+ * trace. Any other write error is still thrown.
+ */
+function lineWriter(stream: NodeJS.WriteStream): (t: string) => void {
+  let reader: ReaderState = 'open';
+  let listening = false;
+  return (t) => {
+    if (!listening) {
+      listening = true;
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        reader = 'gone';
+      });
+    }
+    if (reader === 'gone') return;
+    stream.write(t.endsWith('\n') ? t : t + '\n');
+  };
+}
+
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  out: lineWriter(process.stdout),
+  err: lineWriter(process.stderr),
   get isTTY() { return process.stdout.isTTY === true; },
 };
 

@@ -36,7 +36,7 @@ export function register(program: Command, ctx: CommandContext): void {
         bitrateBps: config.archive.bitrateBps,
         logLevel: config.log.level,
       }) : undefined;
-      prepareStorage(config.storage.dir);
+      prepareStorage(config.storage.dir, config.storage.spool);
       const indexPath = new StorageLayout(config.storage.dir).indexPath;
       // The daemon's own handle on the index: decision counts for `status`, remembered objections.
       const index = RecordingIndex.open(indexPath);
@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const purge = PurgeScheduler.forConfig(config, { logger });
       const daemon = new Daemon({
         config, logger, adapter, objections,
-        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending },
+        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
         observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });

@@ -22,6 +22,10 @@ function print(ctx: CommandContext, r: StatusReport): void {
   o(`daemon: ${r.daemon.state}${r.daemon.pid !== null ? ` (pid ${r.daemon.pid}, up since ${localTime(r.daemon.startedAt!)})` : ''}`);
   if (r.daemon.note !== null) o(`  note: ${r.daemon.note}`);
   if (r.link !== null) o(`pbx link: ${r.link.state} since ${localTime(r.link.since)}, ${r.link.reconnects} reconnect(s)${r.link.lastError !== null ? `, last error: ${r.link.lastError}` : ''}`);
+  if (r.archiver !== null) {
+    o(`archiver: ${r.archiver.detail}`);
+    if (r.archiver.hint !== null) o(`  hint: ${r.archiver.hint}`);
+  }
   if (r.callsInProgress !== null) o(`calls in progress: ${r.callsInProgress} (${r.recordingsInProgress} recording)`);
   if (r.recordings !== null) {
     const rec = r.recordings;

@@ -17,12 +17,18 @@ import type { SessionObserver } from '../calls/call-session.js';
 import { Metrics, serveMetrics } from './metrics.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { CallvaultError } from '../errors.js';
+import type { ArchiverState } from '../archive/archiver.js';
 
-/** What the daemon needs of the archive stage (src/archive), started off the event loop. */
+/**
+ * What the daemon needs of the archive stage (src/archive), started off the
+ * event loop. start() resolves once the archiver tried to open the storage;
+ * it retries by itself and `state()` says whether it runs.
+ */
 export interface ArchiveStage {
   start(): Promise<void>;
   stop(): Promise<void>;
   backlog(): number;
+  state(): ArchiverState;
 }
 
 export interface DaemonParts {
@@ -41,11 +47,18 @@ export interface DaemonParts {
 
 const STATUS_EVERY_MS = 5_000;
 
-/** Checks the storage directory: created 0700 if absent, refused if others can read it. */
-export function prepareStorage(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const mode = statSync(dir).mode & 0o777;
-  if ((mode & 0o077) !== 0) throw new CallvaultError('CV_ERR_ARCHIVE_PERMISSIONS', [dir, mode.toString(8)]);
+/**
+ * Checks the storage directory and the spool: each created 0700 if absent,
+ * refused if others can read it. The spool is created here, at start, so
+ * that the archiver finds it before the first hand-off (it used to log
+ * ENOENT once a second until then).
+ */
+export function prepareStorage(dir: string, spool?: string): void {
+  for (const d of spool === undefined ? [dir] : [dir, spool]) {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    const mode = statSync(d).mode & 0o777;
+    if ((mode & 0o077) !== 0) throw new CallvaultError('CV_ERR_ARCHIVE_PERMISSIONS', [d, mode.toString(8)]);
+  }
 }
 
 export class Daemon {
@@ -92,6 +105,7 @@ export class Daemon {
       callsInProgress: sessions.length,
       recordingsInProgress: sessions.filter((s) => ['recording', 'paused', 'pausing'].includes(s.state.kind)).length,
       archiveBacklog: this.#parts.archive?.backlog() ?? 0,
+      archiver: this.#parts.archive?.state() ?? { kind: 'disabled' },
       lastErrors: [...this.#lastErrors],
     };
   }
@@ -145,22 +159,60 @@ export class Daemon {
     this.#soon.unref();
   }
 
+  /**
+   * Starts the parts that can run and reports the one that cannot: status
+   * and /healthz come up before the call path, so that the PBX link is never
+   * up without them; a PBX adapter that cannot start undoes the start
+   * (nothing to serve without it); the archiver and the background services
+   * never stop the calls (recordings wait in the spool; status says why and
+   * is unhealthy until they run). docs/decisions.md says why.
+   */
   async start(): Promise<void> {
     const { config, logger, adapter, archive } = this.#parts;
-    prepareStorage(config.storage.dir);
-    await adapter.start(this.registry, this.#onEvent);
-    if (archive) await archive.start();
-    for (const s of this.#parts.services ?? []) await s.start();
+    prepareStorage(config.storage.dir, config.storage.spool);
     if (config.ops.metrics !== undefined) {
       this.#http = await serveMetrics(config.ops.metrics, this.metrics, () => {
         const st = this.status();
-        return { healthy: st.link.state === 'up', link: st.link.state, callsInProgress: st.callsInProgress, archiveBacklog: st.archiveBacklog };
+        const archiver = this.#parts.archive?.state().kind ?? 'disabled';
+        return {
+          healthy: st.link.state === 'up' && archiver === 'running',
+          link: st.link.state, archiver, callsInProgress: st.callsInProgress, archiveBacklog: st.archiveBacklog,
+        };
       });
     }
     this.#writeStatus();
     this.#timer = setInterval(() => this.#writeStatus(), STATUS_EVERY_MS);
     this.#timer.unref();
-    logger.info({ pbx: adapter.kind, lines: Object.keys(config.lines).length, metrics: config.ops.metrics ?? null }, 'daemon: started');
+    try {
+      await adapter.start(this.registry, this.#onEvent);
+    } catch (err) {
+      clearInterval(this.#timer);
+      await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
+      this.#http = undefined;
+      this.#noteError('pbx-adapter', 'cannot start');
+      this.#writeStatus(); // its pid dies with this process: status then says "not running"
+      throw err;
+    }
+    if (archive) {
+      try {
+        await archive.start();
+      } catch (err) {
+        logger.error({ err }, 'archive: cannot start; recordings wait in the spool');
+        this.#noteError('archive', 'cannot start');
+      }
+      const st = archive.state();
+      if (st.kind !== 'running') this.#noteError('archive', st.kind === 'retrying' ? `not running: ${st.message}` : `not running (${st.kind})`);
+    }
+    for (const s of this.#parts.services ?? []) {
+      try {
+        await s.start();
+      } catch (err) {
+        logger.error({ err }, 'daemon: a background service cannot start');
+        this.#noteError('service', 'cannot start');
+      }
+    }
+    this.#writeStatus();
+    logger.info({ pbx: adapter.kind, lines: Object.keys(config.lines).length, metrics: config.ops.metrics ?? null, archiver: archive?.state().kind ?? 'disabled' }, 'daemon: started');
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,10 @@
 import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkStatus, PbxKind } from '../pbx/call-control.js';
+import type { ArchiverState } from '../archive/archiver.js';
+
+/** The archiver as the daemon sees it; `disabled` with `run --no-archive`. */
+export type ArchiverStatus = ArchiverState | { kind: 'disabled' };
 
 export interface DaemonStatus {
   version: 1;
@@ -18,6 +22,8 @@ export interface DaemonStatus {
   callsInProgress: number;
   recordingsInProgress: number;
   archiveBacklog: number;
+  /** Absent in files written before this field existed. */
+  archiver?: ArchiverStatus;
   /** Last errors: code or place and when, never personal data. */
   lastErrors: Array<{ at: string; where: string; message: string }>;
 }

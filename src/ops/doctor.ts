@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../config/index.js';
 import { readSecret } from '../config/index.js';
 import { checkRecipients } from '../archive/age-crypto.js';
@@ -175,6 +175,28 @@ function checkPrivateDir(name: string, dir: string, create: string): DoctorCheck
   return ok(name, `${dir}: mode ${octal(st.mode)}, writable`);
 }
 
+/**
+ * The daemon creates the spool (0700) at start, so on a fresh install its
+ * absence is expected: what matters then is that the daemon can create it,
+ * i.e. that its nearest existing parent is a writable directory.
+ */
+function checkSpoolDir(spool: string): DoctorCheck {
+  const name = 'spool directory';
+  const create = `mkdir -p ${spool} && chown callvault: ${spool} && chmod 700 ${spool}`;
+  if (existsSync(spool)) return checkPrivateDir(name, spool, create);
+  let parent = dirname(spool);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  const probe = join(parent, `.callvault-doctor-${process.pid}`);
+  try {
+    if (!statSync(parent).isDirectory()) return fail(name, `${spool}: absent, and ${parent} is not a directory`, create);
+    writeFileSync(probe, '', { mode: 0o600 });
+    unlinkSync(probe);
+  } catch (err) {
+    return fail(name, `${spool}: absent, and ${parent} is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, create);
+  }
+  return ok(name, `${spool}: absent until the daemon starts, which creates it (mode 0700); ${parent} is writable`);
+}
+
 function checkFreeSpace(dir: string, minPercent: number): DoctorCheck {
   try {
     const fs = statfsSync(dir);
@@ -245,7 +267,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     checkHashKey(config),
     checkRecipientKeys(config),
     checkPrivateDir('storage directory', storage, `mkdir -p ${storage} && chown callvault: ${storage} && chmod 700 ${storage}`),
-    checkPrivateDir('spool directory', config.storage.spool, `mkdir -p ${config.storage.spool} && chown callvault: ${config.storage.spool} && chmod 700 ${config.storage.spool}`),
+    checkSpoolDir(config.storage.spool),
     checkRecordingsDir(recordingsLocal),
     checkFreeSpace(storage, options.minFreePercent ?? 10),
     checkIndex(storage),

@@ -8,7 +8,7 @@
  */
 import { readdirSync, statfsSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/index.js';
-import { readStatus } from '../daemon/status-file.js';
+import { readStatus, type ArchiverStatus } from '../daemon/status-file.js';
 import { indexFigures, type IndexFigures } from '../index/status-queries.js';
 import { lineRates, localDay, type LineRate } from '../index/decision-log.js';
 import { countDueBy } from '../index/retention-queries.js';
@@ -39,6 +39,8 @@ export interface StatusReport {
   problems: string[];
   daemon: { state: 'running' | 'stale' | 'absent'; pid: number | null; startedAt: string | null; updatedAt: string | null; note: string | null };
   link: { state: string; since: string; reconnects: number; lastError: string | null } | null;
+  /** The daemon's archiver (null when the daemon is not running): anything but running is unhealthy. */
+  archiver: { state: ArchiverStatus['kind']; detail: string; hint: string | null } | null;
   callsInProgress: number | null;
   recordingsInProgress: number | null;
   recordings: (Omit<IndexFigures, 'tombstones'> & { purged: number }) | null;
@@ -58,6 +60,21 @@ function targetOf(policy: ResolvedConfig['lines'][string]): number | null {
     case 'mandatory': return 1;
     case 'never': return 0;
     case 'consent': return null;
+  }
+}
+
+/** What to say about the archiver, and what to do when it is not running. */
+function describeArchiver(a: ArchiverStatus): NonNullable<StatusReport['archiver']> {
+  switch (a.kind) {
+    case 'running': return { state: a.kind, detail: `running since ${a.since}`, hint: null };
+    case 'retrying': return {
+      state: a.kind,
+      detail: `not running: ${a.message} (attempt ${a.attempts}, next at ${a.nextAttemptAt})`,
+      hint: `${a.hint ?? 'see the daemon log for "archive: cannot start"'}; recordings wait in the spool and archiving resumes by itself once this is fixed`,
+    };
+    case 'starting': return { state: a.kind, detail: 'not running yet: starting', hint: 'check again in a few seconds; if it stays so, see the daemon log' };
+    case 'stopped': return { state: a.kind, detail: 'not running: stopped', hint: 'the daemon is stopping; restart it (systemctl restart callvault)' };
+    case 'disabled': return { state: a.kind, detail: 'not running: the daemon runs with --no-archive', hint: 'recordings wait in the spool: run `callvault archive`, or restart the daemon without --no-archive' };
   }
 }
 
@@ -84,6 +101,9 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
   const live = ds.state === 'running' ? ds.status : null;
   const link = live === null ? null : { state: live.link.state, since: new Date(live.link.since).toISOString(), reconnects: live.link.reconnects, lastError: live.link.lastError };
   if (link !== null && link.state !== 'up') problems.push(`PBX link ${link.state} since ${link.since}${link.lastError !== null ? ` (${link.lastError})` : ''}`);
+  // A status file from a daemon older than this field says nothing about its archiver.
+  const archiver = live?.archiver === undefined ? null : describeArchiver(live.archiver);
+  if (archiver !== null && archiver.state !== 'running') problems.push(`archiver ${archiver.detail}`);
 
   const backlog = countSpool(config.storage.spool);
   if (backlog === null) problems.push(`cannot read the spool ${config.storage.spool}`);
@@ -152,6 +172,7 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
     problems,
     daemon,
     link,
+    archiver,
     callsInProgress: live?.callsInProgress ?? null,
     recordingsInProgress: live?.recordingsInProgress ?? null,
     recordings,

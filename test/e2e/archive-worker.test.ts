@@ -34,7 +34,8 @@ test('ArchiverWorker archives off the main thread; the event loop keeps ticking;
     await worker.stop();
     assert.deepEqual(readdirSync(spool), [], 'archived by the worker');
     assert.ok(worst < 100, `main loop stalled ${worst} ms`);
-    assert.equal(existsSync(join(storage, 'archiver.lock')), false);
+    const { ArchiveLock } = await import('../../src/archive/archive-lock.js');
+    await (await ArchiveLock.acquire(join(storage, 'archiver-lock.sqlite'), storage)).release(); // throws CV_ERR_ARCHIVE_LOCKED if stop() kept it
     const index = RecordingIndex.open(join(storage, 'index.sqlite'));
     assert.equal(index.getRecording(id)?.durationMs, 120_000);
     index.close();
@@ -43,7 +44,7 @@ test('ArchiverWorker archives off the main thread; the event loop keeps ticking;
   }
 });
 
-test('ArchiverWorker.start() fails with the archiver\'s error code on a bad storage directory', async () => {
+test('ArchiverWorker on a bad storage directory: start() resolves, state() says why, and it runs once fixed', async () => {
   const d = tempDir();
   try {
     const storage = join(d.path, 'storage');
@@ -51,9 +52,17 @@ test('ArchiverWorker.start() fails with the archiver\'s error code on a bad stor
     const { chmodSync } = await import('node:fs');
     chmodSync(storage, 0o777);
     writeFileSync(join(d.path, 'hash.key'), Buffer.alloc(32, 4), { mode: 0o600 });
-    const worker = new ArchiverWorker({ spoolDir: d.path, storageDir: storage, recipientsByPurpose: {}, hashKeyFile: join(d.path, 'hash.key'), retentionDays: RETENTION, logLevel: 'silent' });
-    await assert.rejects(worker.start(), (e: unknown) => (e as { code?: string }).code === 'CV_ERR_ARCHIVE_PERMISSIONS' && /accessible by other users/.test((e as Error).message));
+    const worker = new ArchiverWorker({ spoolDir: d.path, storageDir: storage, recipientsByPurpose: {}, hashKeyFile: join(d.path, 'hash.key'), retentionDays: RETENTION, logLevel: 'silent', pollIntervalMs: 20, maxBackoffMs: 50 });
+    await worker.start();
+    const st = worker.state();
+    assert.equal(st.kind, 'retrying');
+    assert.ok(st.kind === 'retrying' && st.code === 'CV_ERR_ARCHIVE_PERMISSIONS' && /accessible by other users/.test(st.message), JSON.stringify(st));
+    chmodSync(storage, 0o700);
+    const deadline = Date.now() + 20_000;
+    while (worker.state().kind !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(worker.state().kind, 'running', 'the archiver retried and started once the directory was fixed');
     await worker.stop();
+    assert.equal(worker.state().kind, 'stopped');
   } finally {
     d.cleanup();
   }

@@ -132,3 +132,26 @@ test('doctor against the real sandbox Asterisk: AMI login and its manager.conf p
     w.cleanup();
   }
 });
+
+test('doctor: a fresh install (no spool yet, no index yet) passes; the spool is for the daemon to create', async () => {
+  const ami = await fakeAmi('callvault', 'test-secret');
+  const w = OpsWorld.create({ amiPort: ami.port });
+  const { rmdirSync, existsSync } = await import('node:fs');
+  rmdirSync(w.spool); // as systemd's StateDirectory= leaves it: /var/lib/callvault only
+  writeFileSync(join(w.dir, 'manager.conf'), '[callvault]\nsecret = test-secret\nread = system,call,agent,user\neventfilter(action(exclude),name(DTMFBegin)) =\neventfilter(action(exclude),name(DTMFEnd)) =\n');
+  try {
+    const { code, checks } = await doctor(w, '--manager-conf', join(w.dir, 'manager.conf'));
+    assert.deepEqual([...checks.values()].filter((c) => c.status === 'fail'), []);
+    assert.equal(code, 0);
+    assert.equal(checks.get('spool directory')!.status, 'ok');
+    assert.match(checks.get('spool directory')!.detail, /absent until the daemon starts, which creates it \(mode 0700\)/);
+    assert.equal(existsSync(w.spool), false, 'the doctor changes nothing');
+    chmodSync(w.storage, 0o500); // a parent the daemon cannot write into: the spool could not be created
+    const broken = await doctor(w, '--manager-conf', join(w.dir, 'manager.conf'));
+    if (process.getuid?.() !== 0) assert.equal(broken.checks.get('spool directory')!.status, 'fail');
+  } finally {
+    chmodSync(w.storage, 0o700);
+    await ami.close();
+    w.cleanup();
+  }
+});

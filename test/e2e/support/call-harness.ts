@@ -155,7 +155,7 @@ export class InProcessDaemon {
     }) : undefined;
     this.daemon = new Daemon({
       config, logger, adapter: this.adapter, observers: this.observers,
-      archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending },
+      archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
     });
     await this.daemon.start();
     this.agiPort = this.adapter.agi.address().port;
