@@ -17,6 +17,7 @@ import { DecisionTally } from '../index/decision-log.js';
 import { ObjectionRegister } from '../index/objection-register.js';
 import { PurgeScheduler } from '../ops/purge-scheduler.js';
 import { prepareStorage } from '../daemon/daemon.js';
+import { Watchdog } from '../daemon/watchdog.js';
 
 export function register(program: Command, ctx: CommandContext): void {
   program.command('run')
@@ -52,6 +53,9 @@ export function register(program: Command, ctx: CommandContext): void {
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });
       await daemon.start();
+      // After start: a slow first start (index migrations) is not a freeze.
+      const watchdog = config.ops.watchdogMs > 0 ? new Watchdog({ timeoutMs: config.ops.watchdogMs, logger }) : null;
+      watchdog?.start();
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'daemon: stopping');
@@ -62,6 +66,8 @@ export function register(program: Command, ctx: CommandContext): void {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      // Stopping can take seconds (hand-offs, the archiver's current file): not a freeze either.
+      watchdog?.stop();
       await daemon.stop();
       try { tally.close(); } catch (err) { logger.warn({ err }, 'status: decision counts lost at stop'); }
       objections?.close();

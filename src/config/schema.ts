@@ -156,7 +156,13 @@ export const configSchema = z.object({
     defaultCountry: z.string().regex(/^[A-Z]{2}$/).default('FR'),
     /** Daily purge time, HH:MM local. */
     purgeAt: z.string().regex(/^\d{2}:\d{2}$/).default('03:30'),
-  }).strict().default({ defaultCountry: 'FR', purgeAt: '03:30' }),
+    /**
+     * A daemon whose event loop gives no sign of life for this long is killed
+     * by its watchdog, so the PBX's sockets close and calls go on (payments
+     * fail closed): the bound on dead air with a frozen daemon. 0 turns it off.
+     */
+    watchdogMs: z.union([z.literal(0), z.number().int().min(300).max(10_000)]).default(1500),
+  }).strict().default({ defaultCountry: 'FR', purgeAt: '03:30', watchdogMs: 1500 }),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   }).strict().default({ level: 'info' }),
