@@ -55,6 +55,7 @@ export const catalogue = {
   // --- calls ----------------------------------------------------------------
   CV_ERR_CALL_TRANSITION: { message: 'illegal call transition %s -> %s on event %s', hint: 'this is a bug in callvault; report it with the log line' },
   CV_ERR_SPOOL_WRITE: { message: 'cannot write to spool %s', hint: 'check free space and permissions of storage.spool' },
+  CV_ERR_SPOOL_REFUSED: { message: 'recording %s cannot go to the spool as it is: %s', hint: 'it was moved to <storage>/quarantine with a note of why; fix or archive it by hand (`callvault archive --spool DIR --line LINE --purpose PURPOSE`), then delete it there' },
 
   // --- archive ----------------------------------------------------------------
   CV_ERR_ARCHIVE_WAV: { message: 'not a supported WAV file: %s (%s)', hint: 'callvault reads 16-bit PCM WAV, mono or stereo, 8 to 48 kHz' },

@@ -11,6 +11,8 @@ import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
 import { isRecordingId } from './recording-id.js';
 import type { JournalEntry } from './recording-journal.js';
 import { handOff } from './spool-handoff.js';
+import { quarantine } from './quarantine.js';
+import { isCallvaultError } from '../errors.js';
 import { existsSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -155,7 +157,19 @@ export class CallRegistry implements CallHandlers {
       if (!existsSync(marker) && now - mtime < 10_000) { waiting++; continue; }
       const startedAt = Date.parse(entry.startedAt);
       const pauses = entry.pauses.map((p) => ({ ...p, endOffsetMs: p.endOffsetMs ?? Math.max(0, Math.round(mtime - startedAt)) }));
-      await handOff(this.#deps.config.storage.spool, wav, { ...entry, endedAt: new Date(mtime).toISOString(), pauses });
+      const meta = { ...entry, endedAt: new Date(mtime).toISOString(), pauses };
+      try {
+        await handOff(this.#deps.config.storage.spool, wav, meta);
+      } catch (err) {
+        // One file at a time: a bad one is set aside, the rest are recovered.
+        if (!isCallvaultError(err, 'CV_ERR_SPOOL_REFUSED')) throw err;
+        const where = quarantine(this.#deps.config.storage.dir, wav, { recordingId: id, reason: err.message, metadata: meta });
+        rmSync(marker, { force: true });
+        journal.remove(id);
+        this.#deps.observe?.error?.('handoff');
+        this.#deps.logger.error({ err, recordingId: id, quarantine: where }, 'recovery: refused by the spool, moved to quarantine');
+        continue;
+      }
       rmSync(marker, { force: true });
       journal.remove(id);
       this.#deps.observe?.handedOff?.(id);

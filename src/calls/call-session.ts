@@ -10,7 +10,8 @@ import { stat } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedConfig } from '../config/index.js';
 import type { LinePolicy } from '../config/schema.js';
-import { CallvaultError } from '../errors.js';
+import { CallvaultError, isCallvaultError } from '../errors.js';
+import { quarantine } from './quarantine.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { decideSampling, type SamplingDecision } from '../policy/sampling.js';
 import { planDialogue, stepDialogue, concludeRecording, acceptedKeys, type ConsentOutcome, type FinalDecision, type CallerInput } from '../policy/consent.js';
@@ -363,9 +364,17 @@ export class CallSession {
       this.#deps.observe?.handedOff?.(recordingId);
       this.#log.info({ recordingId, pauses: meta.pauses.length }, 'recording: handed to the archive');
     })().catch((err: unknown) => {
+      this.#deps.observe?.error?.('handoff');
+      if (isCallvaultError(err, 'CV_ERR_SPOOL_REFUSED')) {
+        // Never again: move it aside so that the call ends and nothing else waits on it.
+        const where = quarantine(this.#deps.config.storage.dir, source, { recordingId, reason: err.message, metadata: meta });
+        this.#to('file-refused', { kind: 'quarantined', recordingId, reason: err.message });
+        this.#deps.journal?.remove(recordingId);
+        this.#log.error({ err, recordingId, quarantine: where }, 'recording: refused by the spool, moved to quarantine');
+        return;
+      }
       this.#handoff = null;
       this.#log.error({ err, recordingId }, 'recording: hand-off failed; the file stays where the PBX wrote it');
-      this.#deps.observe?.error?.('handoff');
       throw err;
     });
     return this.#handoff;

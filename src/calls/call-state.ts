@@ -22,12 +22,14 @@ export type CallState =
   | { kind: 'paused'; recordingId: string; startedAt: number; pausedAt: number }
   | { kind: 'stopped-closed'; recordingId: string; startedAt: number; stoppedAt: number }
   | { kind: 'ended'; recordingId: string | null; startedAt: number | null; endedAt: number }
-  | { kind: 'handed-off'; recordingId: string };
+  | { kind: 'handed-off'; recordingId: string }
+  /** The spool refused the file for good (not a WAV it takes, metadata that does not validate): moved aside, reported. */
+  | { kind: 'quarantined'; recordingId: string; reason: string };
 
 export type CallEvent =
   | 'skip' | 'start' | 'started' | 'start-failed'
   | 'pause' | 'paused' | 'pause-failed' | 'resume'
-  | 'hangup' | 'file-finished';
+  | 'hangup' | 'file-finished' | 'file-refused';
 
 export type StateKind = CallState['kind'];
 
@@ -40,8 +42,9 @@ export const TRANSITIONS: Readonly<Record<StateKind, Partial<Record<CallEvent, r
   'paused': { resume: ['recording'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
   'stopped-closed': { hangup: ['ended'] },
   'unrecorded': { hangup: ['ended'] },
-  'ended': { 'file-finished': ['handed-off'] },
+  'ended': { 'file-finished': ['handed-off'], 'file-refused': ['quarantined'] },
   'handed-off': {},
+  'quarantined': {},
 };
 
 export function canTransition(from: StateKind, event: CallEvent, to: StateKind): boolean {

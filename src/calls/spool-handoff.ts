@@ -35,20 +35,24 @@ async function moveDurably(source: string, target: string): Promise<void> {
 const FMT_CHANNELS = 22;
 
 /**
- * Makes a WAV's header agree with the declared channel count. Asterisk's
- * MixMonitor option D writes interleaved stereo samples, but format_wav only
- * knows mono headers: the samples are right, the header says 1 channel. We
- * patch channels, byte rate and block align in place (the canonical 44-byte
- * header MixMonitor writes); any other mismatch is refused.
+ * The channel count of a finished recording, with its WAV header made to
+ * agree. Asterisk's MixMonitor option D writes interleaved stereo samples,
+ * but format_wav only knows mono headers: the samples are right, the header
+ * says 1 channel. We patch channels, byte rate and block align in place (the
+ * canonical 44-byte header MixMonitor writes). A header that says 2 channels
+ * is taken as it is: no PBX writes a stereo header over mono samples, and
+ * FreeSWITCH writes one whenever RECORD_STEREO is set, by us or by the
+ * integrator's dialplan. Any other mismatch is refused.
  */
-export async function alignWavChannels(path: string, channels: 1 | 2): Promise<void> {
+export async function alignWavChannels(path: string, channels: 1 | 2): Promise<1 | 2> {
   const fh = await open(path, 'r+');
   try {
     const head = Buffer.alloc(44);
     const { bytesRead } = await fh.read(head, 0, 44, 0);
-    if (bytesRead < 44 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 12, 16) !== 'fmt ') return;
+    if (bytesRead < 44 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 12, 16) !== 'fmt ') return channels;
     const declared = head.readUInt16LE(FMT_CHANNELS);
-    if (declared === channels) return;
+    if (declared === channels) return channels;
+    if (declared === 2 && channels === 1) return 2;
     if (!(declared === 1 && channels === 2 && head.readUInt16LE(34) === 16 && head.readUInt16LE(20) === 1)) {
       throw new Error(`WAV header says ${declared} channel(s), metadata says ${channels}`);
     }
@@ -60,6 +64,7 @@ export async function alignWavChannels(path: string, channels: 1 | 2): Promise<v
     fix.writeUInt16LE(4, 10);         // block align
     await fh.write(fix, 0, 12, FMT_CHANNELS);
     await fh.sync();
+    return 2;
   } finally {
     await fh.close();
   }
@@ -70,11 +75,19 @@ export async function handOff(spoolDir: string, wavSource: string, meta: SpoolMe
   // refuse must fail here, where the call's context is still in the log.
   const checked = spoolMetadataSchema.safeParse(meta);
   if (!checked.success) {
-    throw new CallvaultError('CV_ERR_SPOOL_WRITE', [spoolDir], { cause: new Error(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) });
+    throw new CallvaultError('CV_ERR_SPOOL_REFUSED', [meta.recordingId, checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')]);
+  }
+  let channels: 1 | 2;
+  try {
+    channels = await alignWavChannels(wavSource, meta.channels);
+  } catch (cause) {
+    // ENOENT and the like are the file system's; a header we cannot take is the file's, for good.
+    if ((cause as NodeJS.ErrnoException).code !== undefined) throw new CallvaultError('CV_ERR_SPOOL_WRITE', [spoolDir], { cause });
+    throw new CallvaultError('CV_ERR_SPOOL_REFUSED', [meta.recordingId, (cause as Error).message], { cause });
   }
   try {
     await mkdir(spoolDir, { recursive: true, mode: 0o700 });
-    await alignWavChannels(wavSource, meta.channels);
+    if (channels !== meta.channels) meta = { ...meta, channels };
     await moveDurably(wavSource, join(spoolDir, meta.wav));
     const jsonPath = join(spoolDir, `${meta.recordingId}.json`);
     const tmp = `${jsonPath}.tmp`;

@@ -6,6 +6,7 @@
  * that the report still says what it can when the daemon is down or the
  * index is locked, and `healthy` is false with the reasons listed.
  */
+import { countQuarantined, quarantineDir } from '../calls/quarantine.js';
 import { readdirSync, statfsSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/index.js';
 import { readStatus, type ArchiverStatus } from '../daemon/status-file.js';
@@ -46,6 +47,8 @@ export interface StatusReport {
   recordings: (Omit<IndexFigures, 'tombstones'> & { purged: number }) | null;
   sampling: SamplingLine[];
   spool: { dir: string; backlog: number | null };
+  /** Recordings the spool refused, waiting in <storage>/quarantine for an operator. */
+  quarantined: number;
   storage: { dir: string; usedBytes: number | null; freeBytes: number | null; totalBytes: number | null; freePercent: number | null };
   nextPurge: { at: string; due: number | null; held: number | null };
   lastErrors: Array<{ at: string; where: string; message: string }>;
@@ -105,6 +108,8 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
   const archiver = live?.archiver === undefined ? null : describeArchiver(live.archiver);
   if (archiver !== null && archiver.state !== 'running') problems.push(`archiver ${archiver.detail}`);
 
+  const quarantined = countQuarantined(config.storage.dir);
+  if (quarantined > 0) problems.push(`${quarantined} recording(s) in quarantine at ${quarantineDir(config.storage.dir)}: the spool refused them (see the .quarantine.json notes)`);
   const backlog = countSpool(config.storage.spool);
   if (backlog === null) problems.push(`cannot read the spool ${config.storage.spool}`);
   else if (backlog > thresholds.maxBacklog) problems.push(`spool backlog ${backlog} over ${thresholds.maxBacklog}`);
@@ -178,6 +183,7 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
     recordings,
     sampling,
     spool: { dir: config.storage.spool, backlog },
+    quarantined,
     storage: { dir: storageDir, usedBytes, freeBytes, totalBytes, freePercent },
     nextPurge: { at: purgeAt.toISOString(), due: due?.due ?? null, held: due?.held ?? null },
     lastErrors: ds.state === 'absent' ? [] : ds.status.lastErrors,

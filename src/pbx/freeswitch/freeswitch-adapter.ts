@@ -201,8 +201,10 @@ class EslDialogue implements DialogueChannel {
     // Both are read by uuid_record when it opens the file (switch_ivr_record_session_event).
     // No 64 KB write buffer: the pause offsets and the unmask flush read the file's length.
     await this.session.execute('set', 'enable_file_write_buffering=false', t);
+    // Only ever set to true: an integrator's own RECORD_STEREO=true is kept,
+    // and the hand-off takes the channel count from the file.
     const stereo = this.adapter.options.stereo === true;
-    await this.session.execute('set', `RECORD_STEREO=${stereo ? 'true' : 'false'}`, t);
+    if (stereo) await this.session.execute('set', 'RECORD_STEREO=true', t);
     await this.adapter.recordCommand(this.info.channel, 'start', path);
     this.adapter.trackRecording(this.info.callId, recordingId);
     try {

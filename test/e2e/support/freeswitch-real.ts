@@ -104,6 +104,8 @@ export interface RealCallScript {
 }
 
 const CALLER_NUMBER = '+33612345678';
+/** How long the caller reads the card aloud before keying it. */
+const CARD_SPEECH_MS = 500;
 const TAG = 'sip_h_X-Callvault-Test';
 
 /**
@@ -123,7 +125,7 @@ export class RealFreeSwitch {
 
   static async connect(sb: FsSandbox): Promise<RealFreeSwitch> {
     const conn = await EslConnection.connect({ host: sb.eslHost, port: sb.eslPort, password: sb.eslPassword, commandTimeoutMs: 5000 });
-    await conn.subscribe('plain', ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'RECORD_START', 'RECORD_STOP', 'CUSTOM', 'callvault::fail_closed']);
+    await conn.subscribe('plain', ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'RECORD_START', 'RECORD_STOP', 'DTMF', 'CUSTOM', 'callvault::fail_closed']);
     return new RealFreeSwitch(sb, conn);
   }
 
@@ -186,15 +188,19 @@ export class RealFreeSwitch {
       const pay = await this.eventFrom(talk, exec('play_and_get_digits', 'demo_card_digits'), () => ended);
       if (pay === null) return;
       await script.atPayment?.();
-      // The card: spoken (1 kHz) and keyed, until the dialplan leaves the payment.
-      await this.callerTone(callerUuid, 1000);
+      // The card: read aloud (1 kHz), then keyed. The keys go only once the
+      // caller's leg finished playing the card audio, so it ends inside the
+      // payment whatever the test's own latency. The IVR's 1 kHz runs right
+      // up to payment-exit: the worst case for the unmask.
+      await this.api(`uuid_break ${callerUuid} all`);
+      const spoken = this.events.length;
+      await this.api(`uuid_broadcast ${callerUuid} tone_stream://%(${CARD_SPEECH_MS},0,1000) aleg`);
       cardAudio.from = Date.now();
-      await sleep(200);
-      await this.api(`uuid_send_dtmf ${callerUuid} ${script.cardDigits ?? '4111'}#`);
-      const exit = await this.eventFrom(pay, exec('execute_extension', 'callvault-payment-exit'), () => ended);
-      if (exit === null) return;
-      await this.callerTone(callerUuid, 440);
+      const said = await this.eventFrom(spoken, (ev) => ev.uuid === callerUuid && ev.name === 'CHANNEL_EXECUTE_COMPLETE' && (ev.get('Application-Data') ?? '').includes(`%(${CARD_SPEECH_MS},0,1000)`), () => ended);
+      if (said === null) return;
       cardAudio.to = Date.now();
+      await this.api(`uuid_send_dtmf ${callerUuid} ${script.cardDigits ?? '4111'}#`);
+      await this.callerTone(callerUuid, 440);
     })();
     await hangup;
     await actor.catch(() => undefined);
