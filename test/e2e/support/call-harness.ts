@@ -167,7 +167,7 @@ export class InProcessDaemon {
 export class ChildDaemon {
   child: ChildProcess | null = null;
   stderr = '';
-  constructor(readonly files: StackFiles, readonly agiPort: number, readonly args: string[] = ['--no-archive']) {}
+  constructor(readonly files: Pick<StackFiles, 'configPath' | 'storage'>, readonly agiPort: number, readonly args: string[] = ['--no-archive']) {}
   async start(): Promise<void> {
     const cfg = readFileSync(this.files.configPath, 'utf8').replace("listen: '127.0.0.1:0'", `listen: '127.0.0.1:${this.agiPort}'`);
     writeFileSync(this.files.configPath, cfg);
@@ -189,7 +189,7 @@ export class ChildDaemon {
   }
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     return new Promise((resolve) => {
-      if (!this.child || this.child.exitCode !== null) return resolve();
+      if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
       this.child.once('exit', () => resolve());
       this.child.kill(signal);
     });
