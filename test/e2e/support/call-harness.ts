@@ -49,19 +49,29 @@ export async function sandboxCommand(...args: string[]): Promise<void> {
   assert.equal(code, 0, `scripts/asterisk-sandbox ${args.join(' ')} failed:\n${stderr}`);
 }
 
+/**
+ * Which sandbox manager user the daemon logs in with: `strict` (the
+ * documented production user: no dtmf, dialplan, agi; event filters) or
+ * `read-all` (`read = all`, no filters, as many sites configure it). The e2e
+ * call path runs with both (call-path*.test.ts, call-resilience*.test.ts).
+ */
+export type AmiUserKind = 'strict' | 'read-all';
+
 export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
 
 /** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
-export function writeStack(lines: string, extra = '', options: { stereo?: boolean } = {}): StackFiles {
+export function writeStack(lines: string, extra = '', options: { stereo?: boolean; amiUser?: AmiUserKind } = {}): StackFiles {
   const env = sandboxEnv();
   const { dir, identity, recipient, storage } = makeStackDir('cv-e2e-');
-  writeFileSync(join(dir, 'ami.secret'), env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
+  const readAll = options.amiUser === 'read-all';
+  const amiUser = readAll ? env.CALLVAULT_ASTERISK_AMI_USER_ALL! : env.CALLVAULT_ASTERISK_AMI_USER!;
+  writeFileSync(join(dir, 'ami.secret'), readAll ? env.CALLVAULT_ASTERISK_AMI_SECRET_ALL! : env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
   const configPath = join(dir, 'callvault.yaml');
   writeFileSync(configPath, `
 pbx:
   type: asterisk
   asterisk:
-    ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${env.CALLVAULT_ASTERISK_AMI_USER}, secretFile: ami.secret }
+    ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${amiUser}, secretFile: ami.secret }
     agi: { listen: '127.0.0.1:0' }
     recordings: { pbx: ${env.CALLVAULT_ASTERISK_PBX_RECORDINGS}, local: ${env.CALLVAULT_ASTERISK_RECORDINGS} }
     stereo: ${options.stereo === true}
@@ -136,6 +146,35 @@ export class Caller {
       offPhase();
     }
     return result;
+  }
+}
+
+/**
+ * Follows the `TestEvent` that app_mixmonitor.c raises once a recording's
+ * thread has ended (`State: MIXMONITOR_END`, class reporting: only a
+ * `read = all` user receives it). It ends with an extra blank line, the one
+ * that used to drop the link; waiting for it on the daemon's own AMI client
+ * proves the daemon read past it. Subscribe before the call: the event can
+ * come after the hand-off (it follows MixMonitor's post-recording command).
+ */
+export class MixMonitorEnds {
+  readonly #seen = new Set<string>();
+  readonly #waiters = new Map<string, () => void>();
+  readonly off: () => void;
+  constructor(ami: AmiClient) {
+    this.off = ami.onEvent('TestEvent', (e) => {
+      if (e.fields.State !== 'MIXMONITOR_END' || !e.fields.File) return;
+      const id = e.fields.File.slice(e.fields.File.lastIndexOf('/') + 1).replace(/\.wav$/, '');
+      this.#seen.add(id);
+      this.#waiters.get(id)?.();
+    });
+  }
+  async waitFor(recordingId: string, timeoutMs = 20_000): Promise<void> {
+    if (this.#seen.has(recordingId)) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { this.#waiters.delete(recordingId); reject(new Error(`the daemon's AMI client saw no MIXMONITOR_END TestEvent for ${recordingId} within ${timeoutMs} ms`)); }, timeoutMs);
+      this.#waiters.set(recordingId, () => { clearTimeout(timer); this.#waiters.delete(recordingId); resolve(); });
+    });
   }
 }
 
