@@ -230,7 +230,7 @@ export class CallSession {
     this.#to('pause', { kind: 'pausing', recordingId: s.recordingId, startedAt: s.startedAt, requestedAt });
     const offset = Math.max(0, Math.round(requestedAt - s.startedAt));
     try {
-      await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'mute');
+      await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId, PAUSE_DEADLINE_MS), PAUSE_DEADLINE_MS, 'mute');
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
       this.#to('paused', { kind: 'paused', recordingId: s.recordingId, startedAt: s.startedAt, pausedAt: this.#deps.now() });
       this.#pauses.push({ startOffsetMs: offset, endOffsetMs: null, outcome: 'muted' });
@@ -273,7 +273,7 @@ export class CallSession {
     if (s.kind === 'recording') return 'resumed';
     if (s.kind !== 'paused') return 'not-recording';
     try {
-      await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'unmute');
+      await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId, PAUSE_DEADLINE_MS), PAUSE_DEADLINE_MS, 'unmute');
     } catch (err) {
       // Staying muted loses audio, never card data: log it and keep the pause open.
       this.#log.error({ err, recordingId: s.recordingId }, 'payment: unmute failed, recording stays muted');

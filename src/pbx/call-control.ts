@@ -47,11 +47,16 @@ export interface DialogueChannel {
   setOutcome(vars: Readonly<Record<string, string>>): Promise<void>;
 }
 
-/** Asynchronous control of a running recording (AMI, inbound Event Socket). */
+/**
+ * Asynchronous control of a running recording (AMI, inbound Event Socket).
+ * `deadlineMs` is how long the session waits for the PBX's confirmation in
+ * all: an adapter whose link is reconnecting may wait for it inside that
+ * time (mute and unmute are idempotent, so a retry is safe), never longer.
+ */
 export interface RecordingControl {
   /** Mutes the recording in both directions; resolves only when the PBX confirmed it. */
-  mute(channel: string, recordingId: string): Promise<void>;
-  unmute(channel: string, recordingId: string): Promise<void>;
+  mute(channel: string, recordingId: string, deadlineMs?: number): Promise<void>;
+  unmute(channel: string, recordingId: string, deadlineMs?: number): Promise<void>;
   /** Stops the recording (fail-closed path). */
   stop(channel: string, recordingId: string): Promise<void>;
 }

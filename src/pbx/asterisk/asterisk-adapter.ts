@@ -117,10 +117,30 @@ export class AsteriskAdapter implements PbxAdapter {
   #stopped = false;
 
   readonly control: RecordingControl = {
-    mute: (channel, recordingId) => this.ami.mixMonitorMute(channel, true, { direction: 'both', ...this.#monitorOf(recordingId) }),
-    unmute: (channel, recordingId) => this.ami.mixMonitorMute(channel, false, { direction: 'both', ...this.#monitorOf(recordingId) }),
+    mute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, true, deadlineMs),
+    unmute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, false, deadlineMs),
     stop: (channel, recordingId) => this.ami.stopMixMonitor(channel, this.#monitorOf(recordingId)),
   };
+
+  /**
+   * MixMonitorMute inside the session's deadline, across an AMI reconnect:
+   * issued while the link is reconnecting it waits for the login; lost in
+   * flight by a drop it is sent again (setting the same mute flag twice is
+   * harmless). Past the deadline it fails, and the session fails closed.
+   */
+  async #muteRidingReconnects(channel: string, recordingId: string, mute: boolean, deadlineMs = this.options.ami.actionTimeoutMs): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      const left = until - Date.now();
+      try {
+        await this.ami.mixMonitorMute(channel, mute, { direction: 'both', ...this.#monitorOf(recordingId), timeoutMs: Math.max(1, left), whileReconnecting: 'wait' });
+        return;
+      } catch (err) {
+        if (!isCallvaultError(err, 'CV_ERR_AMI_CLOSED') || !this.ami.reconnecting || until - Date.now() <= 0) throw err;
+        this.#log.warn({ recordingId, mute }, 'payment: AMI link dropped under a mute; sending it again once reconnected');
+      }
+    }
+  }
 
   constructor(options: AsteriskAdapterOptions) {
     this.options = options;
