@@ -17,8 +17,13 @@ const announce = z.enum(['always', 'when-recording']);
 
 const common = {
   purpose: purpose.default('quality'),
-  /** Full notice (purpose, rights, retention, contact), then back to the choice. */
-  infoKey: dtmfKey.optional(),
+  /**
+   * Full notice (purpose, rights, retention, contact), then back to the
+   * choice. Default 0, the key the shipped prompts announce ("for more
+   * information, press 0"); `none` turns it off (then use prompts that do
+   * not offer it).
+   */
+  infoKey: z.union([dtmfKey, z.literal('none')]).default('0').transform((k) => (k === 'none' ? undefined : k)),
   digitTimeoutMs: z.number().int().min(1000).max(30000).default(5000),
   /** Replays of the choice allowed after the information notice. */
   maxInfoReplays: z.number().int().min(0).max(5).default(2),
