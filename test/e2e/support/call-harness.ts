@@ -60,7 +60,7 @@ export type AmiUserKind = 'strict' | 'read-all';
 export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
 
 /** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
-export function writeStack(lines: string, extra = '', options: { stereo?: boolean; amiUser?: AmiUserKind } = {}): StackFiles {
+export function writeStack(lines: string, extra = '', options: { stereo?: boolean; amiUser?: AmiUserKind; defaultLanguage?: 'fr' | 'en' } = {}): StackFiles {
   const env = sandboxEnv();
   const { dir, identity, recipient, storage } = makeStackDir('cv-e2e-');
   const readAll = options.amiUser === 'read-all';
@@ -77,7 +77,7 @@ pbx:
     stereo: ${options.stereo === true}
 lines:
 ${lines}
-prompts: { defaultLanguage: en }
+prompts: { defaultLanguage: ${options.defaultLanguage ?? 'en'} }
 privacy: { hashKeyFile: hash.key }
 storage: { dir: store }
 archive: { recipients: { quality: [${recipient}], regulatory: [${recipient}], contract: [${recipient}] } }
@@ -88,6 +88,8 @@ ${extra}`);
 
 export interface CallResult {
   uniqueid: string;
+  /** The recorded (IVR, ;1) half's channel name, as Asterisk's console log names it. */
+  channel: string;
   /** Channel variables read while the call was in its talk phase. */
   vars: Record<string, string>;
   phases: string[];
@@ -113,12 +115,13 @@ export class Caller {
    */
   async call(scenario: string, line: string, agiPort: number, opts: { vars?: Record<string, string>; timeoutMs?: number; callerId?: string } = {}): Promise<CallResult> {
     const uniqueid = `cvt-${randomBytes(6).toString('hex')}`;
-    const result: CallResult = { uniqueid, vars: {}, phases: [], hungUpAt: 0 };
+    const result: CallResult = { uniqueid, channel: '', vars: {}, phases: [], hungUpAt: 0 };
     const reads: Promise<void>[] = [];
     const offPhase = this.ami.onEvent('UserEvent', (e) => {
       if (e.fields.UserEvent !== 'CallvaultTestPhase' || e.fields.Uniqueid !== uniqueid) return;
       const phase = e.fields.Phase ?? '';
       result.phases.push(phase);
+      result.channel ||= e.fields.Channel ?? '';
       if (phase === 'talk') {
         reads.push((async () => {
           for (const v of ['CALLVAULT_DECISION', 'CALLVAULT_CONSENT', 'CALLVAULT_RECORDING_ID', 'CALLVAULT_REASON']) {
@@ -147,6 +150,34 @@ export class Caller {
     }
     return result;
   }
+}
+
+function consoleLines(channel: string): string[] {
+  const log = join(sandboxEnv().CALLVAULT_ASTERISK_ROOT!, 'var/log/asterisk/console.log');
+  const prefix = `<${channel}>`;
+  // Verbose lines come as "    -- <channel> ...", the AGI trace as "<channel>AGI ...".
+  return readFileSync(log, 'utf8').split('\n').map((l) => l.replace(/^\s*-- /, '')).filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+}
+
+/** The prompt files Asterisk played on `channel`, in order, from its console log ("Playing 'fr/callvault/x.slin'"). */
+export function playedPrompts(channel: string): string[] {
+  return consoleLines(channel).flatMap((l) => {
+    const m = /^ Playing '([^']+)\.[a-z0-9]+' \(language '[^']*'\)/.exec(l);
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * Asterisk's own answer to the first AGI command on `channel` that names
+ * `prompt`, from its AGI trace (`agi set debug on`, which the caller of this
+ * turns on): e.g. `200 result=0 endpos=48000` when nothing cut the prompt.
+ */
+export function agiReplyTo(channel: string, prompt: string): string | null {
+  const lines = consoleLines(channel);
+  const at = lines.findIndex((l) => l.startsWith('AGI Rx << ') && l.includes(prompt));
+  if (at < 0) return null;
+  const reply = lines.slice(at + 1).find((l) => l.startsWith('AGI Tx >> '));
+  return reply === undefined ? null : reply.slice('AGI Tx >> '.length);
 }
 
 /**
