@@ -33,7 +33,13 @@ export interface DialogueChannel {
   readonly info: CallInfo;
   /** When the PBX's request arrived (epoch ms, sub-ms precision): latency is measured from here. */
   readonly receivedAt?: number;
-  /** Plays a prompt and waits up to `waitMs` after it for one of `keys`. A key ends the prompt early. */
+  /**
+   * Plays a prompt and waits up to `waitMs` after it for a key. Only one of
+   * `keys` ends the prompt early: any other key pressed while it plays is
+   * ignored, since the notice is the legal information and a key that means
+   * nothing there must not cut it. After the prompt, the first key pressed
+   * within `waitMs` is returned, whichever it is (the policy decides).
+   */
   ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput>;
   /** Plays a prompt to the end (no keys). */
   play(prompt: PromptName): Promise<'played' | 'hangup'>;
