@@ -100,6 +100,36 @@ export function callResilienceScenarios(amiUser: AmiUserKind): void {
       assert.equal(meta.caller, '+33612345678');
       assert.ok(!existsSync(join(files.recordings, `${id}.wav`)), 'no plaintext left in the PBX directory');
       assertNo1kHz(join(files.spool, `${id}.wav`));
+      // The dialplan noted the fail-closed stop in AstDB; the metadata says so (about 2 s in: the talk phase).
+      const pauses = meta.pauses as Array<{ startOffsetMs: number; endOffsetMs: number; outcome: string }>;
+      assert.deepEqual(pauses.map((p) => p.outcome), ['stopped'], 'the stop while the daemon was down is in the metadata');
+      assert.ok(pauses[0]!.startOffsetMs >= 500 && pauses[0]!.startOffsetMs <= 6000, `stopped at ${pauses[0]!.startOffsetMs} ms`);
+    } finally {
+      await second.kill('SIGTERM');
+    }
+  });
+
+  test('daemon killed inside the payment window: the unmute never comes, and the metadata says muted to the end', async () => {
+    const files = writeStack(LINES, '', { amiUser });
+    const port = await freePort();
+    const first = new ChildDaemon(files, port);
+    await first.start();
+    const offPayment = caller.ami.onEvent('UserEvent', (e) => {
+      if (e.fields.UserEvent === 'CallvaultTestPhase' && e.fields.Phase === 'payment') void first.kill('SIGKILL');
+    });
+    const r = await caller.call('tones', 'always', port, { vars: { CALLVAULT_TEST_TALK: '2', CALLVAULT_TEST_PAYMENT: '2' } });
+    offPayment();
+    assert.deepEqual(r.phases, ['consent', 'talk', 'payment', 'talk2', 'done']);
+    assert.equal(r.vars.CALLVAULT_PAUSE, 'confirmed', 'muted before the daemon died');
+    const id = r.vars.CALLVAULT_RECORDING_ID!;
+    const second = new ChildDaemon(files, port);
+    await second.start();
+    try {
+      const meta = await waitForSpool(files.spool, id, 30_000);
+      const pauses = meta.pauses as Array<{ startOffsetMs: number; endOffsetMs: number; outcome: string }>;
+      assert.deepEqual(pauses.map((p) => p.outcome), ['muted-to-end']);
+      assert.ok(pauses[0]!.endOffsetMs - pauses[0]!.startOffsetMs >= 3000, `silent from ${pauses[0]!.startOffsetMs} to ${pauses[0]!.endOffsetMs} ms: payment and the talk after it`);
+      assertNo1kHz(join(files.spool, `${id}.wav`));
     } finally {
       await second.kill('SIGTERM');
     }
