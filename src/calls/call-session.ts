@@ -278,11 +278,17 @@ export class CallSession {
       // Staying muted loses audio, never card data: log it and keep the pause open.
       this.#log.error({ err, recordingId: s.recordingId }, 'payment: unmute failed, recording stays muted');
       this.#deps.observe?.error?.('unmute');
+      // Say so in the metadata: silence from here to the end is not a payment.
+      const open = this.#pauses.at(-1);
+      if (open && open.endOffsetMs === null && open.outcome === 'muted') { open.outcome = 'muted-to-end'; this.#journal(); }
       return 'failed';
     }
     if (this.#state.kind !== 'paused') return 'not-recording';
     const open = this.#pauses.at(-1);
-    if (open && open.endOffsetMs === null) open.endOffsetMs = Math.round(this.#deps.now() - s.startedAt);
+    if (open && open.endOffsetMs === null) {
+      open.endOffsetMs = Math.round(this.#deps.now() - s.startedAt);
+      if (open.outcome === 'muted-to-end') open.outcome = 'muted'; // an earlier unmute failed, this one came
+    }
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
     this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');

@@ -118,6 +118,18 @@ export interface RunningRecording {
   paused: boolean;
 }
 
+/**
+ * What the dialplan noted about a recording on its own, where it outlives
+ * the call (Asterisk: AstDB `callvault/<id>`): the payment pause failed
+ * closed, or the unmute after it was not confirmed. The daemon reads these
+ * for recordings it could not follow, so their metadata says what happened.
+ */
+export interface PauseMark {
+  readonly kind: 'stopped' | 'unmute-failed';
+  /** Epoch ms (the dialplan's clock, to the second). */
+  readonly at: number;
+}
+
 /** What the daemon needs from a PBX adapter. */
 export interface PbxAdapter {
   readonly kind: PbxKind;
@@ -127,5 +139,7 @@ export interface PbxAdapter {
   /** Recordings running now and the ids of live calls, to reconcile after a (re)connect. */
   inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }>;
   link(): LinkStatus;
+  /** The dialplan's own notes on a recording (PauseMark); absent when the PBX keeps none. */
+  pauseMarks?(recordingId: string): Promise<PauseMark[]>;
   stop(): Promise<void>;
 }

@@ -18,7 +18,7 @@ import { isCallvaultError } from '../../errors.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
@@ -303,6 +303,31 @@ export class AsteriskAdapter implements PbxAdapter {
       if (!live.has(callId)) { this.#emit({ type: 'hangup', callId }); void this.#awaitFile(callId, t); }
     }
     return { running, live };
+  }
+
+  /**
+   * The dialplan's notes on a recording, from AstDB `callvault/<id>`
+   * (`stopped <epoch>` when payment-enter failed closed, `unmute-failed
+   * <epoch>` when payment-exit was not confirmed): set with DB() because
+   * they must outlive the channel when the daemon was down. AMI DBGet answers
+   * a list (DBGetResponse, then DBGetComplete) or `Database entry not found`.
+   */
+  async pauseMarks(recordingId: string): Promise<PauseMark[]> {
+    if (!isRecordingId(recordingId)) return [];
+    let res;
+    try {
+      res = await this.ami.actionList('DBGet', { Family: 'callvault', Key: recordingId });
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_AMI_ACTION') && /not found/i.test(err.message)) return [];
+      throw err;
+    }
+    const marks: PauseMark[] = [];
+    for (const e of res.events) {
+      const m = /^(stopped|unmute-failed) (\d{1,12})$/.exec(e.get('Val') ?? '');
+      if (m) marks.push({ kind: m[1] as PauseMark['kind'], at: Number(m[2]) * 1000 });
+      else this.#log.warn({ recordingId }, 'recovery: unreadable pause mark in AstDB, ignored');
+    }
+    return marks;
   }
 
   async stop(): Promise<void> {
