@@ -159,10 +159,11 @@ function consoleLines(channel: string): string[] {
   return readFileSync(log, 'utf8').split('\n').map((l) => l.replace(/^\s*-- /, '')).filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
 }
 
-/** The prompt files Asterisk played on `channel`, in order, from its console log ("Playing 'fr/callvault/x.slin'"). */
+/** The prompt files Asterisk played on `channel`, in order, from its console log ("Playing 'fr/callvault/x.slin' ..."). */
 export function playedPrompts(channel: string): string[] {
   return consoleLines(channel).flatMap((l) => {
-    const m = /^ Playing '([^']+)\.[a-z0-9]+' \(language '[^']*'\)/.exec(l);
+    // Playback: "Playing 'x.slin' (language 'en')"; STREAM FILE adds "(escape_digits=90) (sample_offset 0)" first.
+    const m = /^ Playing '([^']+)\.[a-z0-9]+' (?:\([^)]*\) )*\(language '[^']*'\)/.exec(l);
     return m ? [m[1]!] : [];
   });
 }
