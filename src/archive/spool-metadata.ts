@@ -19,7 +19,12 @@ import { PURPOSES, type Purpose } from '../policy/purpose.js';
 import { RECORDING_ID } from '../calls/recording-id.js';
 export { RECORDING_ID };
 
-export const PAUSE_OUTCOMES = ['muted', 'stopped'] as const;
+/**
+ * muted: silence written, timeline kept; stopped: the recording was ended
+ * (fail closed); muted-to-end: muted, and the unmute never came (it failed,
+ * or payment-exit ran while the daemon was down): silence to the end.
+ */
+export const PAUSE_OUTCOMES = ['muted', 'stopped', 'muted-to-end'] as const;
 
 const isoInstant = z.iso.datetime({ offset: true });
 

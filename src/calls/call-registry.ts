@@ -5,7 +5,8 @@
  * call we do not know adopts it instead of answering "not recording": card
  * data must fail closed even across restarts.
  */
-import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PbxEvent, RunningRecording } from '../pbx/call-control.js';
+import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
+import { applyPauseMarks } from './pause-marks.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
 import { isRecordingId } from './recording-id.js';
@@ -134,7 +135,7 @@ export class CallRegistry implements CallHandlers {
    * died while they ran, and the PBX has since closed their files. Returns
    * how many are still waiting (file not finished yet).
    */
-  async recoverOrphans(liveRecordingIds: ReadonlySet<string>, now: number): Promise<number> {
+  async recoverOrphans(liveRecordingIds: ReadonlySet<string>, now: number, marksOf?: (recordingId: string) => Promise<PauseMark[]>): Promise<number> {
     const journal = this.#deps.journal;
     if (!journal) return 0;
     const owned = new Set<string>();
@@ -156,7 +157,13 @@ export class CallRegistry implements CallHandlers {
       // Finished: MixMonitor's marker, or a file untouched for 10 s (no marker in that dialplan).
       if (!existsSync(marker) && now - mtime < 10_000) { waiting++; continue; }
       const startedAt = Date.parse(entry.startedAt);
-      const pauses = entry.pauses.map((p) => ({ ...p, endOffsetMs: p.endOffsetMs ?? Math.max(0, Math.round(mtime - startedAt)) }));
+      // What the dialplan noted while we were away (a fail-closed stop, an unmute that never came).
+      const marks = marksOf ? await marksOf(id).catch((err: unknown) => {
+        this.#deps.logger.warn({ err, recordingId: id }, 'recovery: cannot read the dialplan\'s pause marks; metadata may miss a pause');
+        return [];
+      }) : [];
+      const pauses = applyPauseMarks(entry.pauses, marks, startedAt)
+        .map((p) => ({ ...p, endOffsetMs: p.endOffsetMs ?? Math.max(p.startOffsetMs, Math.round(mtime - startedAt)) }));
       const meta = { ...entry, endedAt: new Date(mtime).toISOString(), pauses };
       try {
         await handOff(this.#deps.config.storage.spool, wav, meta);

@@ -233,7 +233,7 @@ export class CallSession {
     this.#to('pause', { kind: 'pausing', recordingId: s.recordingId, startedAt: s.startedAt, requestedAt });
     const offset = Math.max(0, Math.round(requestedAt - s.startedAt));
     try {
-      const at = await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'mute');
+      const at = await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId, PAUSE_DEADLINE_MS), PAUSE_DEADLINE_MS, 'mute');
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
       this.#to('paused', { kind: 'paused', recordingId: s.recordingId, startedAt: s.startedAt, pausedAt: this.#deps.now() });
       // The PBX's own position in the file wins over the wall clock: the file's timeline can lag it.
@@ -278,16 +278,22 @@ export class CallSession {
     if (s.kind !== 'paused') return 'not-recording';
     let at: void | RecordingPosition;
     try {
-      at = await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId), PAUSE_DEADLINE_MS, 'unmute');
+      at = await withDeadline(this.#deps.control.unmute(this.info.channel, s.recordingId, PAUSE_DEADLINE_MS), PAUSE_DEADLINE_MS, 'unmute');
     } catch (err) {
       // Staying muted loses audio, never card data: log it and keep the pause open.
       this.#log.error({ err, recordingId: s.recordingId }, 'payment: unmute failed, recording stays muted');
       this.#deps.observe?.error?.('unmute');
+      // Say so in the metadata: silence from here to the end is not a payment.
+      const open = this.#pauses.at(-1);
+      if (open && open.endOffsetMs === null && open.outcome === 'muted') { open.outcome = 'muted-to-end'; this.#journal(); }
       return 'failed';
     }
     if (this.#state.kind !== 'paused') return 'not-recording';
     const open = this.#pauses.at(-1);
-    if (open && open.endOffsetMs === null) open.endOffsetMs = at?.offsetMs ?? Math.round(this.#deps.now() - s.startedAt);
+    if (open && open.endOffsetMs === null) {
+      open.endOffsetMs = at?.offsetMs ?? Math.round(this.#deps.now() - s.startedAt);
+      if (open.outcome === 'muted-to-end') open.outcome = 'muted'; // an earlier unmute failed, this one came
+    }
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
     this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');

@@ -9,8 +9,8 @@ import type { FinalDecision } from '../policy/consent.js';
 export interface PauseInterval {
   startOffsetMs: number;
   endOffsetMs: number | null;
-  /** muted: silence written, timeline kept; stopped: the recording was ended (fail closed). */
-  outcome: 'muted' | 'stopped';
+  /** See PAUSE_OUTCOMES (src/archive/spool-metadata.ts): muted, stopped (fail closed), muted-to-end (never unmuted). */
+  outcome: 'muted' | 'stopped' | 'muted-to-end';
 }
 
 export type CallState =

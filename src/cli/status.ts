@@ -34,10 +34,14 @@ function print(ctx: CommandContext, r: StatusReport): void {
   } else {
     o(`index: ${r.index.state}${r.index.error !== null ? ` (${r.index.error})` : ''}`);
   }
-  o('sampling (recorded / offered; today, 7 days; target):');
+  // Offered counts objectors and early hang-ups, whom no rate records: a 25% line reads
+  // lower there. Among eligible calls (the draw had the last word) it compares with the target.
+  o('sampling (recorded / offered; recorded / eligible, objections among those asked; today, 7 days; target):');
+  const rate = (x: { recorded: number; offered: number; achieved: number | null; eligible: number; achievedEligible: number | null; objectionRate: number | null }): string =>
+    `${x.recorded}/${x.offered} ${pct(x.achieved)}, eligible ${x.recorded}/${x.eligible} ${pct(x.achievedEligible)}, objected ${pct(x.objectionRate)}`;
   for (const s of r.sampling) {
     const target = s.target === null ? 'caller consent' : pct(s.target);
-    o(`  ${s.line} (${s.mode}): ${s.today.recorded}/${s.today.offered} ${pct(s.today.achieved)}; ${s.last7Days.recorded}/${s.last7Days.offered} ${pct(s.last7Days.achieved)}; target ${target}`);
+    o(`  ${s.line} (${s.mode}): ${rate(s.today)}; ${rate(s.last7Days)}; target ${target}`);
   }
   o(`spool backlog: ${r.spool.backlog ?? 'unreadable'} (${r.spool.dir})`);
   o(`storage: ${bytes(r.storage.usedBytes)} used, ${bytes(r.storage.freeBytes)} free${r.storage.freePercent !== null ? ` (${r.storage.freePercent}%)` : ''} on ${r.storage.dir}`);

@@ -8,6 +8,9 @@
 import { z } from 'zod';
 import { PURPOSES } from '../policy/purpose.js';
 
+/** The languages the shipped prompts exist in (prompts/text/<lang>.txt). */
+export const PROMPT_LANGUAGES = ['fr', 'en'] as const;
+
 const dtmfKey = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port, for example 127.0.0.1:4573');
 const rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
@@ -17,8 +20,13 @@ const announce = z.enum(['always', 'when-recording']);
 
 const common = {
   purpose: purpose.default('quality'),
-  /** Full notice (purpose, rights, retention, contact), then back to the choice. */
-  infoKey: dtmfKey.optional(),
+  /**
+   * Full notice (purpose, rights, retention, contact), then back to the
+   * choice. Default 0, the key the shipped prompts announce ("for more
+   * information, press 0"); `none` turns it off (then use prompts that do
+   * not offer it).
+   */
+  infoKey: z.union([dtmfKey, z.literal('none')]).default('0').transform((k) => (k === 'none' ? undefined : k)),
   digitTimeoutMs: z.number().int().min(1000).max(30000).default(5000),
   /** Replays of the choice allowed after the information notice. */
   maxInfoReplays: z.number().int().min(0).max(5).default(2),
@@ -77,6 +85,12 @@ const asterisk = z.object({
   recordings: mappedDir,
   /** Caller and agent on separate channels (MixMonitor option D): left = from the caller, right = to the caller. */
   stereo: z.boolean().default(false),
+  /**
+   * asterisk.conf `defaultlanguage` (Asterisk's own default: en). Every
+   * channel starts with it, so a channel language equal to it counts as
+   * "no language set" and prompts.defaultLanguage applies (src/policy/language.ts).
+   */
+  defaultLanguage: z.string().regex(/^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$/, 'a language code such as en or fr_FR').default('en'),
 }).strict();
 
 const freeswitch = z.object({
@@ -122,7 +136,7 @@ export const configSchema = z.object({
   prompts: z.object({
     /** The prompt name prefix as the PBX resolves it (Asterisk: relative to its sounds dir, per language). */
     prefix: z.string().default('callvault'),
-    defaultLanguage: z.enum(['fr', 'en']).default('fr'),
+    defaultLanguage: z.enum(PROMPT_LANGUAGES).default('fr'),
   }).strict().default({ prefix: 'callvault', defaultLanguage: 'fr' }),
   privacy: z.object({
     /** At least 32 random bytes, mode 0600: the key of every keyed hash (caller, agent, sampling). */

@@ -18,7 +18,7 @@ export async function createAdapter(config: ResolvedConfig, logger: Logger): Pro
       ami: { host: a.ami.host, port: a.ami.port, username: a.ami.username, secret: readSecret(a.ami.secret, a.ami.secretFile, 'pbx.asterisk.ami.secret'), actionTimeoutMs: a.ami.actionTimeoutMs },
       agi: splitHostPort(a.agi.listen),
       recordings: a.recordings,
-      prompts: config.prompts,
+      prompts: { ...config.prompts, pbxDefaultLanguage: a.defaultLanguage },
       stereo: a.stereo,
       logger,
     });

@@ -128,7 +128,9 @@ export class Daemon {
       const { running, live } = await this.#parts.adapter.inventory();
       this.registry.reconcile(running, live);
       this.#parts.logger.info({ running: running.length, live: live.size }, 'pbx: reconciled calls in progress');
-      const waiting = await this.registry.recoverOrphans(new Set(running.map((r) => r.recordingId)), this.#now());
+      const adapter = this.#parts.adapter;
+      const marksOf = adapter.pauseMarks ? (id: string) => adapter.pauseMarks!(id) : undefined;
+      const waiting = await this.registry.recoverOrphans(new Set(running.map((r) => r.recordingId)), this.#now(), marksOf);
       if (waiting > 0 && !this.#stopping) {
         // Their files are still being closed by the PBX: look again shortly.
         setTimeout(() => { void this.#reconcile(); }, 5_000).unref();

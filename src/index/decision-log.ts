@@ -85,11 +85,35 @@ export interface LineRate {
   recorded: number;
   /** recorded / offered, or null when no call was offered. */
   achieved: number | null;
+  /**
+   * Calls the sampling draw had the last word on: offered minus early
+   * hang-ups (`caller-hung-up`) and remembered objectors, whom no rate can
+   * record. Objectors stay in: the draw picked them.
+   */
+  eligible: number;
+  /** Callers the draw picked who then pressed the objection key (reason `objected`). */
+  objected: number;
+  /** recorded / eligible: the rate to compare with the target. Null without eligible calls. */
+  achievedEligible: number | null;
+  /** objected / (recorded + objected): the share of callers asked who refused. Null when none was asked. */
+  objectionRate: number | null;
 }
 
 /** Offered and recorded calls per line over [fromDay, toDay] (inclusive, local days). */
 export function lineRates(db: Database, fromDay: string, toDay: string): LineRate[] {
-  const rows = db.prepare(`SELECT line, SUM(count) AS offered, SUM(CASE WHEN decision = 'record' THEN count ELSE 0 END) AS recorded
-    FROM call_decisions WHERE day >= ? AND day <= ? GROUP BY line ORDER BY line`).all(fromDay, toDay) as Array<{ line: string; offered: number; recorded: number }>;
-  return rows.map((r) => ({ ...r, achieved: r.offered > 0 ? r.recorded / r.offered : null }));
+  const rows = db.prepare(`SELECT line, SUM(count) AS offered,
+      SUM(CASE WHEN decision = 'record' THEN count ELSE 0 END) AS recorded,
+      SUM(CASE WHEN reason IN ('caller-hung-up', 'remembered-objection') THEN 0 ELSE count END) AS eligible,
+      SUM(CASE WHEN reason = 'objected' THEN count ELSE 0 END) AS objected
+    FROM call_decisions WHERE day >= ? AND day <= ? GROUP BY line ORDER BY line`).all(fromDay, toDay) as Array<{ line: string; offered: number; recorded: number; eligible: number; objected: number }>;
+  return rows.map((r) => ({
+    line: r.line,
+    offered: r.offered,
+    recorded: r.recorded,
+    achieved: r.offered > 0 ? r.recorded / r.offered : null,
+    eligible: r.eligible,
+    objected: r.objected,
+    achievedEligible: r.eligible > 0 ? r.recorded / r.eligible : null,
+    objectionRate: r.recorded + r.objected > 0 ? r.objected / (r.recorded + r.objected) : null,
+  }));
 }

@@ -7,7 +7,7 @@ export const RECORDING_STATUSES: readonly RecordingStatus[] = ['archived', 'held
 export interface PauseRecord {
   startOffsetMs: number;
   endOffsetMs: number | null;
-  outcome: 'muted' | 'stopped';
+  outcome: 'muted' | 'stopped' | 'muted-to-end';
 }
 
 /** One archived recording. No personal data in clear: caller and agent are keyed hashes. */

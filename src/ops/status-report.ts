@@ -165,7 +165,9 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
 
   const pick = (rates: LineRate[], line: string): Omit<LineRate, 'line'> => {
     const r = rates.find((x) => x.line === line);
-    return r === undefined ? { offered: 0, recorded: 0, achieved: null } : { offered: r.offered, recorded: r.recorded, achieved: r.achieved };
+    if (r === undefined) return { offered: 0, recorded: 0, achieved: null, eligible: 0, objected: 0, achievedEligible: null, objectionRate: null };
+    const { line: _line, ...rest } = r;
+    return rest;
   };
   const sampling = Object.entries(config.lines).map(([line, policy]) => ({
     line, mode: policy.mode, target: targetOf(policy), today: pick(ratesToday, line), last7Days: pick(rates7, line),

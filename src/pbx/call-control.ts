@@ -33,7 +33,13 @@ export interface DialogueChannel {
   readonly info: CallInfo;
   /** When the PBX's request arrived (epoch ms, sub-ms precision): latency is measured from here. */
   readonly receivedAt?: number;
-  /** Plays a prompt and waits up to `waitMs` after it for one of `keys`. A key ends the prompt early. */
+  /**
+   * Plays a prompt and waits up to `waitMs` after it for a key. Only one of
+   * `keys` ends the prompt early: any other key pressed while it plays is
+   * ignored, since the notice is the legal information and a key that means
+   * nothing there must not cut it. After the prompt, the first key pressed
+   * within `waitMs` is returned, whichever it is (the policy decides).
+   */
   ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput>;
   /** Plays a prompt to the end (no keys). */
   play(prompt: PromptName): Promise<'played' | 'hangup'>;
@@ -48,6 +54,7 @@ export interface DialogueChannel {
 }
 
 /**
+/**
  * Where a mute or unmute took effect in the recording, in ms of audio from
  * its start, when the adapter can read it from the PBX (the file's own
  * length). Without it the session uses the wall clock.
@@ -56,12 +63,17 @@ export interface RecordingPosition {
   readonly offsetMs: number;
 }
 
-/** Asynchronous control of a running recording (AMI, inbound Event Socket). */
+/**
+ * Asynchronous control of a running recording (AMI, inbound Event Socket).
+ * `deadlineMs` is how long the session waits for the PBX's confirmation in
+ * all: an adapter whose link is reconnecting may wait for it inside that
+ * time (mute and unmute are idempotent, so a retry is safe), never longer.
+ */
 export interface RecordingControl {
   /** Mutes the recording in both directions; resolves only when the PBX confirmed it. */
-  mute(channel: string, recordingId: string): Promise<void | RecordingPosition>;
+  mute(channel: string, recordingId: string, deadlineMs?: number): Promise<void | RecordingPosition>;
   /** Unmutes; resolves only once nothing captured while muted can still reach the file in clear. */
-  unmute(channel: string, recordingId: string): Promise<void | RecordingPosition>;
+  unmute(channel: string, recordingId: string, deadlineMs?: number): Promise<void | RecordingPosition>;
   /** Stops the recording (fail-closed path). */
   stop(channel: string, recordingId: string): Promise<void>;
 }
@@ -117,6 +129,18 @@ export interface RunningRecording {
   paused: boolean;
 }
 
+/**
+ * What the dialplan noted about a recording on its own, where it outlives
+ * the call (Asterisk: AstDB `callvault/<id>`): the payment pause failed
+ * closed, or the unmute after it was not confirmed. The daemon reads these
+ * for recordings it could not follow, so their metadata says what happened.
+ */
+export interface PauseMark {
+  readonly kind: 'stopped' | 'unmute-failed';
+  /** Epoch ms (the dialplan's clock, to the second). */
+  readonly at: number;
+}
+
 /** What the daemon needs from a PBX adapter. */
 export interface PbxAdapter {
   readonly kind: PbxKind;
@@ -126,5 +150,7 @@ export interface PbxAdapter {
   /** Recordings running now and the ids of live calls, to reconcile after a (re)connect. */
   inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }>;
   link(): LinkStatus;
+  /** The dialplan's own notes on a recording (PauseMark); absent when the PBX keeps none. */
+  pauseMarks?(recordingId: string): Promise<PauseMark[]>;
   stop(): Promise<void>;
 }

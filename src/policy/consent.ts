@@ -44,7 +44,12 @@ export function planDialogue(line: LinePolicy, sampling: SamplingDecision): Dial
   }
 }
 
-/** The keys a prompt accepts, as the PBX wants them (escape digits). */
+/**
+ * The keys offered while a notice plays, as the PBX wants them (escape
+ * digits): these and only these may cut it (DialogueChannel.ask). A
+ * mandatory line without an information key offers none: its notice always
+ * plays to the end.
+ */
 export function acceptedKeys(plan: DialoguePlan): string {
   switch (plan.kind) {
     case 'silent': return '';

@@ -2,3 +2,4 @@ export * from './purpose.js';
 export * from './sampling.js';
 export * from './consent.js';
 export * from './retention.js';
+export * from './language.js';

@@ -43,3 +43,14 @@ test('doctor: a wrong AMI secret fails the run and says how to fix it', async ()
   assert.ok((login.fix ?? '').length > 0, 'a fix is given');
   assert.equal(r.code, 1);
 });
+
+test("doctor: the sandbox's read = all user logs in, and doctor warns that it would hear digits", async () => {
+  const wide = writeStack(`
+  support: { mode: sampled }`, '', { amiUser: 'read-all' });
+  const io = new BufferIo();
+  await main(['node', 'callvault', 'doctor', '-c', wide.configPath, '--manager-conf', managerConf, '--json', '--timeout', '3000'], io);
+  const checks = new Map((JSON.parse(io.stdout).checks as Array<{ name: string; status: string; detail: string }>).map((c) => [c.name, c]));
+  assert.equal(checks.get('ami login')?.status, 'ok');
+  const filter = checks.get('manager.conf dtmf filter');
+  assert.ok(filter && filter.status !== 'ok', `a read = all user without filters is flagged: ${JSON.stringify(filter)}`);
+});

@@ -5,9 +5,13 @@
  * drops a dead link, and reconnection with exponential backoff and jitter.
  * It knows the protocol, not calls: call policy lives in src/calls.
  *
- * Fail fast, never queue: an action issued while the link is down rejects at
- * once with CV_ERR_AMI_CLOSED, and one in flight when the link drops rejects
- * the same way. A payment pause must fail closed now, not after a reconnect.
+ * Never queue behind the caller's back: an action issued while the link is
+ * down rejects at once with CV_ERR_AMI_CLOSED, and one in flight when the
+ * link drops rejects the same way. A caller that can use a reconnect (a
+ * payment mute lands in the 100 to 300 ms a reconnect takes) asks for it with
+ * `whileReconnecting: 'wait'`: the action then waits for the link inside its
+ * own deadline, which still counts from the call, so a payment pause fails
+ * closed on time.
  *
  * Why not the asterisk-ami-client package: docs/decisions.md.
  */
@@ -82,7 +86,14 @@ export interface AmiClientStats {
 }
 
 export interface ActionOptions {
+  /** Deadline from the call to the response (a wait for the link included). */
   readonly timeoutMs?: number;
+  /**
+   * While the link is reconnecting (backoff, connecting): `fail` (default)
+   * rejects at once with CV_ERR_AMI_CLOSED; `wait` waits for the login, then
+   * sends, all inside `timeoutMs`. A stopped client always fails at once.
+   */
+  readonly whileReconnecting?: 'fail' | 'wait';
 }
 
 interface Pending {
@@ -176,6 +187,11 @@ export class AmiClient {
     return this.#state === 'connected';
   }
 
+  /** Down but coming back by itself (backoff or connecting): worth waiting for. */
+  get reconnecting(): boolean {
+    return this.#state === 'backoff' || this.#state === 'connecting';
+  }
+
   /** Logs off if connected, closes the link, rejects pending actions; no reconnect after this. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
@@ -266,12 +282,23 @@ export class AmiClient {
    * CV_ERR_AMI_TIMEOUT; a link that is down or drops rejects with CV_ERR_AMI_CLOSED.
    */
   action(action: string, fields: AmiActionFields = {}, options: ActionOptions = {}): Promise<AmiMessage> {
-    return this.#send(action, fields, options.timeoutMs ?? this.#o.actionTimeoutMs, false) as Promise<AmiMessage>;
+    return this.#sendWhenUp(action, fields, options, false) as Promise<AmiMessage>;
   }
 
   /** A list action (CoreShowChannels, Status, ...): collects its events up to `EventList: Complete`. */
   actionList(action: string, fields: AmiActionFields = {}, options: ActionOptions = {}): Promise<AmiListResult> {
-    return this.#send(action, fields, options.timeoutMs ?? this.#o.actionTimeoutMs, true) as Promise<AmiListResult>;
+    return this.#sendWhenUp(action, fields, options, true) as Promise<AmiListResult>;
+  }
+
+  async #sendWhenUp(action: string, fields: AmiActionFields, options: ActionOptions, list: boolean): Promise<AmiMessage | AmiListResult> {
+    const timeoutMs = options.timeoutMs ?? this.#o.actionTimeoutMs;
+    if (options.whileReconnecting !== 'wait' || !this.reconnecting) return this.#send(action, fields, timeoutMs, list);
+    const start = Date.now();
+    await this.waitConnected(timeoutMs).catch((err: unknown) => {
+      // Out of time before the login: the caller's deadline, not a connect failure, is what passed.
+      throw isCallvaultError(err, 'CV_ERR_AMI_CONNECT') ? new CallvaultError('CV_ERR_AMI_TIMEOUT', [action, timeoutMs], { cause: err }) : err;
+    });
+    return this.#send(action, fields, Math.max(1, timeoutMs - (Date.now() - start)), list);
   }
 
   async ping(options: ActionOptions = {}): Promise<void> {
@@ -444,9 +471,10 @@ export class AmiClient {
       for (const frame of frames) {
         if (frame.kind === 'banner') {
           void login(frame.version);
-        } else {
+        } else if (frame.kind === 'message') {
           this.#dispatch(frame.message);
         }
+        // 'blank': an empty line between messages (TestEvent ends with one); nothing to do.
       }
     });
     socket.on('error', (err) => {

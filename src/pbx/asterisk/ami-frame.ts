@@ -9,10 +9,16 @@
  * and a raw body ended by `--END COMMAND--`; the parser still reads it.
  *
  * The parser is streaming (split and coalesced TCP chunks), bounded
- * (CV_ERR_AMI_FRAME past `maxFrameBytes`) and strict about garbage: a line
- * without `Key:` means the stream is not AMI or is desynchronised, and a
- * desynchronised stream would hand one action's response to another. After an
- * error the parser is spent: drop the connection.
+ * (CV_ERR_AMI_FRAME past `maxFrameBytes`), liberal where nothing can go
+ * wrong and strict where it can. Blank lines between messages are accepted:
+ * Asterisk 22 sends one after `TestEvent` (main/test.c formats the event's
+ * data, which app_mixmonitor.c's MIXMONITOR_END already ends with CRLF, then
+ * adds its own), and a blank line cannot shift one message's headers into
+ * another. They come out as `blank` frames so that a stream round-trips. A
+ * line without `Key:` inside a message stays fatal: the stream is not AMI or
+ * is desynchronised, and a desynchronised stream would hand one action's
+ * response to another. After an error the parser is spent: drop the
+ * connection.
  *
  * Sources: main/manager.c (astman_append, "%s: %s\r\n", the banner
  * "Asterisk Call Manager/%s\r\n" with AMI_VERSION), docs/asterisk-protocol.md.
@@ -94,7 +100,9 @@ export class AmiMessage {
 
 export type AmiFrame =
   | { readonly kind: 'banner'; readonly version: string; readonly line: string }
-  | { readonly kind: 'message'; readonly message: AmiMessage };
+  | { readonly kind: 'message'; readonly message: AmiMessage }
+  /** One or more empty lines between messages, as received (CRLF or LF each). */
+  | { readonly kind: 'blank'; readonly text: string };
 
 export interface AmiParserOptions {
   /** Largest message (or banner) accepted, in characters. */
@@ -148,13 +156,17 @@ export class AmiParser {
     return out;
   }
 
-  /** The stream ended: anything buffered is a truncated frame. */
-  end(): void {
+  /** The stream ended: blank lines still buffered are returned; anything else is a truncated frame. */
+  end(): AmiFrame[] {
     this.#buf += this.#decoder.end();
-    if (this.#buf.length > 0) {
-      this.#failed = true;
-      throw frameError(`stream ended inside a frame ${excerpt(this.#buf)}`);
+    if (this.#buf.length === 0) return [];
+    if (/^(?:\r?\n)+$/.test(this.#buf)) {
+      const text = this.#buf;
+      this.#buf = '';
+      return [{ kind: 'blank', text }];
     }
+    this.#failed = true;
+    throw frameError(`stream ended inside a frame ${excerpt(this.#buf)}`);
   }
 
   #next(): AmiFrame | null {
@@ -168,6 +180,16 @@ export class AmiParser {
       this.#wantBanner = false;
       return { kind: 'banner', version: line.slice(BANNER_PREFIX.length), line };
     }
+    const blank = /^(?:\r?\n)+/.exec(this.#buf);
+    if (blank !== null) {
+      // A lone trailing CR may be the start of one more CRLF: wait for the rest.
+      const text = blank[0];
+      this.#checkSize(text.length);
+      if (text.length === this.#buf.length || this.#buf === `${text}\r`) return null;
+      this.#buf = this.#buf.slice(text.length);
+      return { kind: 'blank', text };
+    }
+    if (this.#buf === '\r') return null;
     if (this.#buf.startsWith('Response: Follows\r\n') || this.#buf.startsWith('Response: Follows\n')) {
       return this.#follows();
     }
@@ -176,7 +198,6 @@ export class AmiParser {
     this.#checkSize(end.at);
     const block = this.#buf.slice(0, end.at);
     this.#buf = this.#buf.slice(end.at + end.length);
-    if (block === '') throw frameError('empty message');
     const headers = block.split(/\r?\n/).map(parseHeaderLine);
     return { kind: 'message', message: new AmiMessage(headers) };
   }
@@ -212,8 +233,8 @@ export class AmiParser {
 }
 
 function findBlankLine(s: string): { at: number; length: number } | null {
-  // The match starts at the line break that ends the last header. A stray
-  // blank line before a message gives an empty block: refused as garbage.
+  // The match starts at the line break that ends the last header. Blank
+  // lines before a message never get here: #next takes them as a frame.
   const m = /\r?\n\r?\n/.exec(s);
   return m === null ? null : { at: m.index, length: m[0].length };
 }
@@ -222,7 +243,7 @@ function findBlankLine(s: string): { at: number; length: number } | null {
 export function parseAmiStream(text: string, options: AmiParserOptions = {}): AmiFrame[] {
   const parser = new AmiParser(options);
   const frames = parser.push(text);
-  parser.end();
+  frames.push(...parser.end());
   return frames;
 }
 
@@ -252,7 +273,11 @@ export function encodeBanner(version: string): string {
 }
 
 export function encodeFrame(frame: AmiFrame): string {
-  return frame.kind === 'banner' ? `${frame.line}\r\n` : encodeMessage(frame.message);
+  switch (frame.kind) {
+    case 'banner': return `${frame.line}\r\n`;
+    case 'blank': return frame.text;
+    case 'message': return encodeMessage(frame.message);
+  }
 }
 
 /** Field values of an action; arrays become repeated headers (e.g. Variable). */

@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { isCallvaultError } from '../../errors.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
-import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { chooseLanguage } from '../../policy/language.js';
+import { PROMPT_LANGUAGES } from '../../config/schema.js';
+import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
@@ -27,7 +29,8 @@ export interface AsteriskAdapterOptions {
   agi: { host: string; port: number };
   /** The recordings directory as Asterisk sees it and as this host sees it. */
   recordings: { pbx: string; local: string };
-  prompts: { prefix: string; defaultLanguage: string };
+  /** pbxDefaultLanguage: asterisk.conf `defaultlanguage` (default en); a channel language equal to it counts as unset. */
+  prompts: { prefix: string; defaultLanguage: string; pbxDefaultLanguage?: string };
   /** MixMonitor option D: caller (read) left, agent (write) right. */
   stereo?: boolean;
   logger: Logger;
@@ -50,19 +53,20 @@ class AgiDialogue implements DialogueChannel {
   ) {}
 
   #file(prompt: PromptName): string {
-    return `${this.adapter.options.prompts.prefix}/${prompt}`;
+    return promptPath(this.adapter.options.prompts.prefix, this.info.language ?? this.adapter.options.prompts.defaultLanguage, prompt);
   }
 
   async ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput> {
     try {
-      if (keys === '') {
-        const r = await this.agi.streamFile(this.#file(prompt), '', { timeoutMs: 120_000 });
-        return r.played || !this.agi.hungUp ? { kind: 'timeout' } : { kind: 'hangup' };
-      }
-      // GET DATA plays the prompt and waits `waitMs` after it; a key ends it early.
-      const r = await this.agi.getData(this.#file(prompt), waitMs, 1, { timeoutMs: 120_000 + waitMs });
-      if (r.digits === '') return { kind: 'timeout' };
-      return { kind: 'key', key: r.digits.slice(0, 1) };
+      // STREAM FILE with the offered keys as escape digits: only a key that
+      // means something here cuts the notice (it is the legal information);
+      // GET DATA would let any key end it. Then wait for a key after it.
+      const r = await this.agi.streamFile(this.#file(prompt), keys, { timeoutMs: 120_000 });
+      if (r.digit !== null) return { kind: 'key', key: r.digit };
+      if (!r.played && this.agi.hungUp) return { kind: 'hangup' };
+      if (keys === '') return { kind: 'timeout' };
+      const digit = await this.agi.waitForDigit(waitMs, { timeoutMs: waitMs + 5_000 });
+      return digit === null ? { kind: 'timeout' } : { kind: 'key', key: digit };
     } catch (err) {
       if (isCallvaultError(err, 'CV_ERR_AGI_HANGUP')) return { kind: 'hangup' };
       throw err;
@@ -103,6 +107,17 @@ class AgiDialogue implements DialogueChannel {
   }
 }
 
+/**
+ * Where a prompt is for Asterisk, in the language chosen by the policy. A
+ * relative prefix lives in the sounds directory, `<lang>/<prefix>/<name>`,
+ * which Asterisk finds whatever CHANNEL(language) says (main/file.c
+ * fileexists_core tries `<channel lang>/<file>`, then `<file>` as given); an
+ * absolute one is `<prefix>/<lang>/<name>`, as on FreeSWITCH.
+ */
+export function promptPath(prefix: string, language: string, prompt: PromptName): string {
+  return prefix.startsWith('/') ? `${prefix}/${language}/${prompt}` : `${language}/${prefix}/${prompt}`;
+}
+
 interface Tracked { channel: string; recordingId: string; mixMonitorId: string | null }
 
 export class AsteriskAdapter implements PbxAdapter {
@@ -117,10 +132,30 @@ export class AsteriskAdapter implements PbxAdapter {
   #stopped = false;
 
   readonly control: RecordingControl = {
-    mute: (channel, recordingId) => this.ami.mixMonitorMute(channel, true, { direction: 'both', ...this.#monitorOf(recordingId) }),
-    unmute: (channel, recordingId) => this.ami.mixMonitorMute(channel, false, { direction: 'both', ...this.#monitorOf(recordingId) }),
+    mute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, true, deadlineMs),
+    unmute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, false, deadlineMs),
     stop: (channel, recordingId) => this.ami.stopMixMonitor(channel, this.#monitorOf(recordingId)),
   };
+
+  /**
+   * MixMonitorMute inside the session's deadline, across an AMI reconnect:
+   * issued while the link is reconnecting it waits for the login; lost in
+   * flight by a drop it is sent again (setting the same mute flag twice is
+   * harmless). Past the deadline it fails, and the session fails closed.
+   */
+  async #muteRidingReconnects(channel: string, recordingId: string, mute: boolean, deadlineMs = this.options.ami.actionTimeoutMs): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      const left = until - Date.now();
+      try {
+        await this.ami.mixMonitorMute(channel, mute, { direction: 'both', ...this.#monitorOf(recordingId), timeoutMs: Math.max(1, left), whileReconnecting: 'wait' });
+        return;
+      } catch (err) {
+        if (!isCallvaultError(err, 'CV_ERR_AMI_CLOSED') || !this.ami.reconnecting || until - Date.now() <= 0) throw err;
+        this.#log.warn({ recordingId, mute }, 'payment: AMI link dropped under a mute; sending it again once reconnected');
+      }
+    }
+  }
 
   constructor(options: AsteriskAdapterOptions) {
     this.options = options;
@@ -145,6 +180,12 @@ export class AsteriskAdapter implements PbxAdapter {
   async #callInfo(agi: AgiChannel): Promise<CallInfo> {
     const req = agi.request;
     const linkedId = (await agi.getFullVariable('${CHANNEL(linkedid)}')) ?? req.uniqueid;
+    const p = this.options.prompts;
+    const language = chooseLanguage(
+      { explicit: await agi.getVariable('CALLVAULT_LANGUAGE'), channel: req.language || null, pbxDefault: p.pbxDefaultLanguage ?? 'en' },
+      p.defaultLanguage,
+      PROMPT_LANGUAGES,
+    );
     return {
       pbx: 'asterisk',
       callId: req.uniqueid,
@@ -153,7 +194,7 @@ export class AsteriskAdapter implements PbxAdapter {
       line: req.args[0] ?? '',
       agent: req.args[1] ? req.args[1] : null,
       caller: req.callerId,
-      language: req.language !== '' ? req.language : this.options.prompts.defaultLanguage,
+      language: language.language,
     };
   }
 
@@ -262,6 +303,31 @@ export class AsteriskAdapter implements PbxAdapter {
       if (!live.has(callId)) { this.#emit({ type: 'hangup', callId }); void this.#awaitFile(callId, t); }
     }
     return { running, live };
+  }
+
+  /**
+   * The dialplan's notes on a recording, from AstDB `callvault/<id>`
+   * (`stopped <epoch>` when payment-enter failed closed, `unmute-failed
+   * <epoch>` when payment-exit was not confirmed): set with DB() because
+   * they must outlive the channel when the daemon was down. AMI DBGet answers
+   * a list (DBGetResponse, then DBGetComplete) or `Database entry not found`.
+   */
+  async pauseMarks(recordingId: string): Promise<PauseMark[]> {
+    if (!isRecordingId(recordingId)) return [];
+    let res;
+    try {
+      res = await this.ami.actionList('DBGet', { Family: 'callvault', Key: recordingId });
+    } catch (err) {
+      if (isCallvaultError(err, 'CV_ERR_AMI_ACTION') && /not found/i.test(err.message)) return [];
+      throw err;
+    }
+    const marks: PauseMark[] = [];
+    for (const e of res.events) {
+      const m = /^(stopped|unmute-failed) (\d{1,12})$/.exec(e.get('Val') ?? '');
+      if (m) marks.push({ kind: m[1] as PauseMark['kind'], at: Number(m[2]) * 1000 });
+      else this.#log.warn({ recordingId }, 'recovery: unreadable pause mark in AstDB, ignored');
+    }
+    return marks;
   }
 
   async stop(): Promise<void> {

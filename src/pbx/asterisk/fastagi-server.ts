@@ -249,6 +249,17 @@ export class AgiChannel {
     return { digits: r.result, timeout: r.data === 'timeout' };
   }
 
+  /**
+   * WAIT FOR DIGIT: the first key pressed within `timeoutMs`, or null when
+   * none came. Caller input (maybe card data): never log it.
+   */
+  async waitForDigit(timeoutMs: number, options?: CommandOptions): Promise<string | null> {
+    const r = this.#ok(await this.#send('WAIT FOR DIGIT', [timeoutMs], options), 'WAIT FOR DIGIT');
+    const result = Number(r.result);
+    if (result < 0) throw new CallvaultError('CV_ERR_AGI_HANGUP');
+    return result > 0 ? String.fromCharCode(result) : null;
+  }
+
   /** Runs a dialplan application (`EXEC MixMonitor "file.wav,i(VAR)"`); resolves with its return value (-2: no such application). */
   async exec(application: string, args = '', options?: CommandOptions): Promise<number> {
     if (!/^[A-Za-z0-9_]+$/.test(application)) throw new CallvaultError('CV_ERR_AGI_FRAME', [`invalid application name ${JSON.stringify(application.slice(0, 40))}`]);

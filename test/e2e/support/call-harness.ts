@@ -49,25 +49,35 @@ export async function sandboxCommand(...args: string[]): Promise<void> {
   assert.equal(code, 0, `scripts/asterisk-sandbox ${args.join(' ')} failed:\n${stderr}`);
 }
 
+/**
+ * Which sandbox manager user the daemon logs in with: `strict` (the
+ * documented production user: no dtmf, dialplan, agi; event filters) or
+ * `read-all` (`read = all`, no filters, as many sites configure it). The e2e
+ * call path runs with both (call-path*.test.ts, call-resilience*.test.ts).
+ */
+export type AmiUserKind = 'strict' | 'read-all';
+
 export interface StackFiles { dir: string; configPath: string; identity: string; recipient: string; storage: string; spool: string; recordings: string; pbxRecordings: string }
 
 /** Writes a config for the sandbox with the given `lines:` YAML block (indented by two spaces). */
-export function writeStack(lines: string, extra = '', options: { stereo?: boolean } = {}): StackFiles {
+export function writeStack(lines: string, extra = '', options: { stereo?: boolean; amiUser?: AmiUserKind; defaultLanguage?: 'fr' | 'en' } = {}): StackFiles {
   const env = sandboxEnv();
   const { dir, identity, recipient, storage } = makeStackDir('cv-e2e-');
-  writeFileSync(join(dir, 'ami.secret'), env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
+  const readAll = options.amiUser === 'read-all';
+  const amiUser = readAll ? env.CALLVAULT_ASTERISK_AMI_USER_ALL! : env.CALLVAULT_ASTERISK_AMI_USER!;
+  writeFileSync(join(dir, 'ami.secret'), readAll ? env.CALLVAULT_ASTERISK_AMI_SECRET_ALL! : env.CALLVAULT_ASTERISK_AMI_SECRET!, { mode: 0o600 });
   const configPath = join(dir, 'callvault.yaml');
   writeFileSync(configPath, `
 pbx:
   type: asterisk
   asterisk:
-    ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${env.CALLVAULT_ASTERISK_AMI_USER}, secretFile: ami.secret }
+    ami: { host: ${env.CALLVAULT_ASTERISK_AMI_HOST}, port: ${env.CALLVAULT_ASTERISK_AMI_PORT}, username: ${amiUser}, secretFile: ami.secret }
     agi: { listen: '127.0.0.1:0' }
     recordings: { pbx: ${env.CALLVAULT_ASTERISK_PBX_RECORDINGS}, local: ${env.CALLVAULT_ASTERISK_RECORDINGS} }
     stereo: ${options.stereo === true}
 lines:
 ${lines}
-prompts: { defaultLanguage: en }
+prompts: { defaultLanguage: ${options.defaultLanguage ?? 'en'} }
 privacy: { hashKeyFile: hash.key }
 storage: { dir: store }
 archive: { recipients: { quality: [${recipient}], regulatory: [${recipient}], contract: [${recipient}] } }
@@ -78,6 +88,8 @@ ${extra}`);
 
 export interface CallResult {
   uniqueid: string;
+  /** The recorded (IVR, ;1) half's channel name, as Asterisk's console log names it. */
+  channel: string;
   /** Channel variables read while the call was in its talk phase. */
   vars: Record<string, string>;
   phases: string[];
@@ -103,12 +115,13 @@ export class Caller {
    */
   async call(scenario: string, line: string, agiPort: number, opts: { vars?: Record<string, string>; timeoutMs?: number; callerId?: string } = {}): Promise<CallResult> {
     const uniqueid = `cvt-${randomBytes(6).toString('hex')}`;
-    const result: CallResult = { uniqueid, vars: {}, phases: [], hungUpAt: 0 };
+    const result: CallResult = { uniqueid, channel: '', vars: {}, phases: [], hungUpAt: 0 };
     const reads: Promise<void>[] = [];
     const offPhase = this.ami.onEvent('UserEvent', (e) => {
       if (e.fields.UserEvent !== 'CallvaultTestPhase' || e.fields.Uniqueid !== uniqueid) return;
       const phase = e.fields.Phase ?? '';
       result.phases.push(phase);
+      result.channel ||= e.fields.Channel ?? '';
       if (phase === 'talk') {
         reads.push((async () => {
           for (const v of ['CALLVAULT_DECISION', 'CALLVAULT_CONSENT', 'CALLVAULT_RECORDING_ID', 'CALLVAULT_REASON']) {
@@ -136,6 +149,64 @@ export class Caller {
       offPhase();
     }
     return result;
+  }
+}
+
+function consoleLines(channel: string): string[] {
+  const log = join(sandboxEnv().CALLVAULT_ASTERISK_ROOT!, 'var/log/asterisk/console.log');
+  const prefix = `<${channel}>`;
+  // Verbose lines come as "    -- <channel> ...", the AGI trace as "<channel>AGI ...".
+  return readFileSync(log, 'utf8').split('\n').map((l) => l.replace(/^\s*-- /, '')).filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+}
+
+/** The prompt files Asterisk played on `channel`, in order, from its console log ("Playing 'fr/callvault/x.slin' ..."). */
+export function playedPrompts(channel: string): string[] {
+  return consoleLines(channel).flatMap((l) => {
+    // Playback: "Playing 'x.slin' (language 'en')"; STREAM FILE adds "(escape_digits=90) (sample_offset 0)" first.
+    const m = /^ Playing '([^']+)\.[a-z0-9]+' (?:\([^)]*\) )*\(language '[^']*'\)/.exec(l);
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * Asterisk's own answer to the first AGI command on `channel` that names
+ * `prompt`, from its AGI trace (`agi set debug on`, which the caller of this
+ * turns on): e.g. `200 result=0 endpos=48000` when nothing cut the prompt.
+ */
+export function agiReplyTo(channel: string, prompt: string): string | null {
+  const lines = consoleLines(channel);
+  const at = lines.findIndex((l) => l.startsWith('AGI Rx << ') && l.includes(prompt));
+  if (at < 0) return null;
+  const reply = lines.slice(at + 1).find((l) => l.startsWith('AGI Tx >> '));
+  return reply === undefined ? null : reply.slice('AGI Tx >> '.length);
+}
+
+/**
+ * Follows the `TestEvent` that app_mixmonitor.c raises once a recording's
+ * thread has ended (`State: MIXMONITOR_END`, class reporting: only a
+ * `read = all` user receives it). It ends with an extra blank line, the one
+ * that used to drop the link; waiting for it on the daemon's own AMI client
+ * proves the daemon read past it. Subscribe before the call: the event can
+ * come after the hand-off (it follows MixMonitor's post-recording command).
+ */
+export class MixMonitorEnds {
+  readonly #seen = new Set<string>();
+  readonly #waiters = new Map<string, () => void>();
+  readonly off: () => void;
+  constructor(ami: AmiClient) {
+    this.off = ami.onEvent('TestEvent', (e) => {
+      if (e.fields.State !== 'MIXMONITOR_END' || !e.fields.File) return;
+      const id = e.fields.File.slice(e.fields.File.lastIndexOf('/') + 1).replace(/\.wav$/, '');
+      this.#seen.add(id);
+      this.#waiters.get(id)?.();
+    });
+  }
+  async waitFor(recordingId: string, timeoutMs = 20_000): Promise<void> {
+    if (this.#seen.has(recordingId)) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { this.#waiters.delete(recordingId); reject(new Error(`the daemon's AMI client saw no MIXMONITOR_END TestEvent for ${recordingId} within ${timeoutMs} ms`)); }, timeoutMs);
+      this.#waiters.set(recordingId, () => { clearTimeout(timer); this.#waiters.delete(recordingId); resolve(); });
+    });
   }
 }
 

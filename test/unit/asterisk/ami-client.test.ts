@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { isCallvaultError } from '../../../src/errors.js';
 import { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
 import { AmiParser, AmiMessage, encodeMessage } from '../../../src/pbx/asterisk/ami-frame.js';
@@ -213,6 +214,63 @@ test('garbage from the server drops the connection (CV_ERR_AMI_FRAME), then the 
   await assert.rejects(c.ping(), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_CLOSED') && isCallvaultError((err as Error).cause, 'CV_ERR_AMI_FRAME'));
   await c.waitConnected(2000);
   await c.ping();
+  await c.stop();
+  await srv.close();
+});
+
+test('read = all: the TestEvent captured from Asterisk 22 (extra blank line) and unknown events keep the link up', async () => {
+  // The real bytes (test/vectors/asterisk/good_ami_testevent_mixmonitor_end.txt) up to its Goodbye.
+  const capture = readFileSync(new URL('../../vectors/asterisk/good_ami_testevent_mixmonitor_end.txt', import.meta.url), 'utf8');
+  const events = capture.slice(0, capture.indexOf('Response: Goodbye'));
+  const srv = await fakeAmi((a, send) => {
+    login(a, send);
+    if (a.get('Action') === 'Ping') send(`${events}Event: SomethingNew\r\nPrivilege: all\r\n\r\n${ok(a, [['Ping', 'Pong']])}`);
+  });
+  const c = client(srv.port);
+  const seen: string[] = [];
+  c.on('event', (e) => seen.push(e.name));
+  c.start();
+  await c.waitConnected(2000);
+  await c.ping();
+  await c.ping();
+  assert.deepEqual(seen, ['Hangup', 'TestEvent', 'SomethingNew', 'Hangup', 'TestEvent', 'SomethingNew']);
+  assert.deepEqual({ disconnects: c.stats().disconnects, reconnects: c.stats().reconnects }, { disconnects: 0, reconnects: 0 });
+  await c.stop();
+  await srv.close();
+});
+
+test("whileReconnecting 'wait': an action issued during a reconnect is sent once logged in, inside its deadline", async () => {
+  const srv = await fakeAmi((a, send, socket) => {
+    login(a, send);
+    if (a.get('Action') === 'Drop') socket.destroy();
+    if (a.get('Action') === 'MixMonitorMute') send(ok(a));
+  });
+  const c = client(srv.port, { reconnect: { initialDelayMs: 50, maxDelayMs: 50, jitter: 0 } });
+  c.start();
+  await c.waitConnected(2000);
+  await assert.rejects(c.action('Drop'), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_CLOSED'));
+  assert.equal(c.reconnecting, true);
+  await assert.rejects(c.mixMonitorMute('Local/x', true), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_CLOSED'), "default 'fail': at once");
+  await c.mixMonitorMute('Local/x', true, { timeoutMs: 1500, whileReconnecting: 'wait' });
+  assert.equal(srv.actions.filter((a) => a.get('Action') === 'MixMonitorMute').length, 1, 'sent once, after the reconnect');
+  assert.equal(c.stats().reconnects, 1);
+  await c.stop();
+  await assert.rejects(c.mixMonitorMute('Local/x', true, { timeoutMs: 1500, whileReconnecting: 'wait' }), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_CLOSED'), 'stopped: no waiting');
+  await srv.close();
+});
+
+test("whileReconnecting 'wait' never outlives its deadline: CV_ERR_AMI_TIMEOUT when the link is not back in time", async () => {
+  const srv = await fakeAmi((a, send, socket) => {
+    login(a, send);
+    if (a.get('Action') === 'Drop') socket.destroy();
+  });
+  // The reconnect is scheduled 60 s out: only the action's own deadline can end the wait.
+  const c = client(srv.port, { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 } });
+  c.start();
+  await c.waitConnected(2000);
+  await assert.rejects(c.action('Drop'), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_CLOSED'));
+  await assert.rejects(c.mixMonitorMute('Local/x', true, { timeoutMs: 100, whileReconnecting: 'wait' }), (err: unknown) => isCallvaultError(err, 'CV_ERR_AMI_TIMEOUT'));
+  assert.equal(srv.actions.filter((a) => a.get('Action') === 'MixMonitorMute').length, 0, 'never sent');
   await c.stop();
   await srv.close();
 });

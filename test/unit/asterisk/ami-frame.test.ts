@@ -37,6 +37,10 @@ test('parses, table', async (t) => {
       assert.equal(m.actionId, '7');
       assert.equal(m.follows, 'line one: not a header\nline two\n');
     } },
+    { name: 'blank lines between messages (TestEvent ends with one) are frames of their own', input: 'Event: TestEvent\r\nState: MIXMONITOR_END\r\n\r\n\r\nEvent: X\r\n\r\n\r\n\r\nResponse: Success\r\n\r\n\r\n', banner: false, check: (f) => {
+      assert.deepEqual(f.map((x) => x.kind), ['message', 'blank', 'message', 'blank', 'message', 'blank']);
+      assert.deepEqual(f.filter((x) => x.kind === 'blank').map((x) => x.kind === 'blank' && x.text), ['\r\n', '\r\n\r\n', '\r\n']);
+    } },
     { name: 'UTF-8 values', input: 'Event: UserEvent\r\nName: Zoë 電話\r\n\r\n', banner: false, check: (f) => {
       assert.equal(messages(f)[0]?.get('Name'), 'Zoë 電話');
     } },
@@ -56,7 +60,8 @@ test('refuses, table', async (t) => {
   const cases: Array<{ name: string; input: string; banner?: boolean; max?: number; match: RegExp; atEnd?: boolean }> = [
     { name: 'not a banner', input: 'HTTP/1.1 400 Bad Request\r\n', match: /not an AMI banner/ },
     { name: 'garbage line', input: 'Response: Success\r\nthis is not a header\r\n\r\n', banner: false, match: /line without/ },
-    { name: 'empty message (stray blank lines)', input: '\r\n\r\n', banner: false, match: /empty message/ },
+    { name: 'a run of blank lines past the frame limit', input: '\r\n'.repeat(40), banner: false, max: 64, match: /larger than 64/ },
+    { name: 'garbage after a blank line', input: 'Event: X\r\n\r\n\r\nnot a header\r\n\r\n', banner: false, match: /line without/ },
     { name: 'header name with a space first', input: ' Event: X\r\n\r\n', banner: false, match: /invalid header name/ },
     { name: 'oversized complete frame', input: `Event: X\r\nData: ${'x'.repeat(100)}\r\n\r\n`, banner: false, max: 64, match: /larger than 64/ },
     { name: 'oversized incomplete frame (no end in sight)', input: `Event: X\r\nData: ${'x'.repeat(100)}`, banner: false, max: 64, match: /larger than 64/ },
@@ -73,13 +78,12 @@ test('refuses, table', async (t) => {
 });
 
 test('a chunk boundary anywhere gives the same frames, including inside CRLF and UTF-8', () => {
-  const input = Buffer.from(`${BANNER}${PING}Event: UserEvent\r\nName: Zoë\r\n\r\n`, 'utf8');
+  const input = Buffer.from(`${BANNER}${PING}\r\nEvent: UserEvent\r\nName: Zoë\r\n\r\n\r\n\r\n${PING}`, 'utf8');
   const whole = parseAmiStream(input.toString('utf8')).map(encodeFrame);
   for (let i = 0; i <= input.length; i++) {
     for (let j = i; j <= input.length; j += 7) {
       const p = new AmiParser();
-      const got = [...p.push(input.subarray(0, i)), ...p.push(input.subarray(i, j)), ...p.push(input.subarray(j))];
-      p.end();
+      const got = [...p.push(input.subarray(0, i)), ...p.push(input.subarray(i, j)), ...p.push(input.subarray(j)), ...p.end()];
       assert.deepEqual(got.map(encodeFrame), whole, `split at ${i}/${j}`);
     }
   }

@@ -43,7 +43,7 @@ function amiParse(text: string, e: Entry, byByte: boolean): AmiFrame[] {
   const frames: AmiFrame[] = [];
   if (byByte) for (const b of Buffer.from(text, 'utf8')) frames.push(...parser.push(Buffer.from([b])));
   else frames.push(...parser.push(Buffer.from(text, 'utf8')));
-  parser.end();
+  frames.push(...parser.end());
   return frames;
 }
 
@@ -61,6 +61,7 @@ function agiParse(text: string, e: Entry, byByte: boolean): AgiItem[] {
 
 function describeFrame(f: AmiFrame): string {
   if (f.kind === 'banner') return `banner ${f.version}`;
+  if (f.kind === 'blank') return 'blank';
   const [name, value] = f.message.headers[0] ?? ['', ''];
   return `${name} ${value}`;
 }

@@ -94,6 +94,20 @@ for (const mode of ['reject', 'hang'] as const) {
   });
 }
 
+test('payment: an unmute that fails leaves the pause open as muted-to-end, and a later unmute that works makes it a plain pause again', async () => {
+  const { control, deps, reg, req, info } = await recordedCall('ok');
+  deps.clock.t += 10_000;
+  assert.equal(await reg.paymentEnter(req), 'confirmed');
+  control.mode = 'reject';
+  deps.clock.t += 5_000;
+  assert.equal(await reg.paymentExit(req), 'failed');
+  assert.deepEqual(reg.get(info.callId)?.pauses, [{ startOffsetMs: 10_000, endOffsetMs: null, outcome: 'muted-to-end' }], 'the metadata says the silence runs to the end');
+  control.mode = 'ok';
+  deps.clock.t += 5_000;
+  assert.equal(await reg.paymentExit(req), 'resumed');
+  assert.deepEqual(reg.get(info.callId)?.pauses, [{ startOffsetMs: 10_000, endOffsetMs: 20_000, outcome: 'muted' }]);
+});
+
 test('after a daemon restart a payment request with a recording id adopts the call and still pauses', async () => {
   const control = new FakeControl('ok');
   const deps = makeDeps(LINES, control);

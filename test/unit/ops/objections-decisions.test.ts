@@ -40,6 +40,29 @@ test('objections: remembered by keyed hash until they expire, renewed when the c
   }
 });
 
+test('a 25% line read among eligible calls: early hang-ups and remembered objectors are out, objectors in, beside the objection rate', () => {
+  const w = OpsWorld.create();
+  const index = w.open();
+  try {
+    const at = new Date(2026, 10, 28, 10, 0);
+    // 1000 calls offered: 200 hang up during the notice, 40 objected before and are remembered;
+    // of the 760 left the draw picks 190 (25%), 38 of whom press 9.
+    const counts: Array<[decision: 'record' | 'skip', reason: string, n: number]> = [
+      ['skip', 'caller-hung-up', 200], ['skip', 'remembered-objection', 40], ['record', 'sampled', 152], ['skip', 'objected', 38], ['skip', 'not-sampled', 570],
+    ];
+    for (const [decision, reason, n] of counts) recordDecision(index.db, { at, line: 'support', decision, reason }, n);
+    const [r] = lineRates(index.db, '2026-11-28', '2026-11-28');
+    assert.equal(r!.achieved, 0.152, 'of all offered calls: far under the target');
+    assert.equal(r!.eligible, 760);
+    assert.equal(r!.achievedEligible, 152 / 760, 'recorded among eligible: the target less the objectors');
+    assert.equal(r!.objectionRate, 0.2);
+    assert.ok(Math.abs((r!.recorded + r!.objected) / r!.eligible - 0.25) < 1e-9, 'recorded plus objectors among eligible is the draw rate');
+  } finally {
+    index.close();
+    w.cleanup();
+  }
+});
+
 test('recordDecision and DecisionTally count calls per local day, line and decision; lineRates gives the achieved rate', () => {
   const w = OpsWorld.create();
   const index = w.open();
@@ -50,12 +73,12 @@ test('recordDecision and DecisionTally count calls per local day, line and decis
     const tally = new DecisionTally(index.db, { flushEveryMs: 0 });
     for (let i = 0; i < 5; i++) tally.add({ at, line: 'support', decision: 'skip', reason: 'objected' });
     tally.add({ at: new Date(2026, 10, 27, 23, 59), line: 'insurance', decision: 'record', reason: 'mandatory' });
-    assert.deepEqual(lineRates(index.db, '2026-11-28', '2026-11-28'), [{ line: 'support', offered: 10, recorded: 3, achieved: 0.3 }], 'buffered counts are not written yet');
+    assert.deepEqual(lineRates(index.db, '2026-11-28', '2026-11-28'), [{ line: 'support', offered: 10, recorded: 3, achieved: 0.3, eligible: 10, objected: 0, achievedEligible: 0.3, objectionRate: 0 }], 'buffered counts are not written yet');
     tally.close();
-    assert.deepEqual(lineRates(index.db, '2026-11-28', '2026-11-28'), [{ line: 'support', offered: 15, recorded: 3, achieved: 0.2 }]);
+    assert.deepEqual(lineRates(index.db, '2026-11-28', '2026-11-28'), [{ line: 'support', offered: 15, recorded: 3, achieved: 0.2, eligible: 15, objected: 5, achievedEligible: 0.2, objectionRate: 5 / 8 }]);
     assert.deepEqual(lineRates(index.db, '2026-11-27', '2026-11-28'), [
-      { line: 'insurance', offered: 1, recorded: 1, achieved: 1 },
-      { line: 'support', offered: 15, recorded: 3, achieved: 0.2 },
+      { line: 'insurance', offered: 1, recorded: 1, achieved: 1, eligible: 1, objected: 0, achievedEligible: 1, objectionRate: 0 },
+      { line: 'support', offered: 15, recorded: 3, achieved: 0.2, eligible: 15, objected: 5, achievedEligible: 0.2, objectionRate: 5 / 8 },
     ]);
     assert.equal(localDay(at), '2026-11-28');
     assert.throws(() => recordDecision(index.db, { at, line: 'x', decision: 'record', reason: 'sampled' }, -1), RangeError);

@@ -33,7 +33,9 @@ test('the keys offered: objection or accept key, plus the information key', () =
   const l = line({ mode: 'sampled', objectionKey: '9', infoKey: '0' });
   assert.equal(acceptedKeys(planDialogue(l, decideSampling(l, { draw: 0 }))), '90');
   const m = line({ mode: 'mandatory' });
-  assert.equal(acceptedKeys(planDialogue(m, decideSampling(m, { draw: 0 }))), '');
+  assert.equal(acceptedKeys(planDialogue(m, decideSampling(m, { draw: 0 }))), '0', 'the default information key, as the prompts say');
+  const bare = line({ mode: 'mandatory', infoKey: 'none' });
+  assert.equal(acceptedKeys(planDialogue(bare, decideSampling(bare, { draw: 0 }))), '', 'no key cuts a mandatory notice without an information key');
 });
 
 test('table: one dialogue step', () => {
