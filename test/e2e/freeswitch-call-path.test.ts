@@ -92,7 +92,7 @@ for (const row of table) {
 
 test('freeswitch call: the consent key ends the notice at once (barge-in)', async () => {
   const r = await placeDemoCall(fs, 'always', { consentKeys: ['9'] });
-  const pagd = r.channel.appLog.find((a) => a.app === 'play_and_get_digits' && a.arg?.includes('notice-objection'));
+  const pagd = r.channel.appLog.find((a) => a.app === 'playback' && a.arg?.includes('notice-objection'));
   assert.ok(pagd && pagd.endedAt !== null);
   assert.ok(pagd.endedAt - pagd.startedAt < 300 + 1000, `the prompt ran ${pagd.endedAt - pagd.startedAt} ms: the key cut the prompt and the wait`);
   assert.equal(r.vars.CALLVAULT_CONSENT, 'objected');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { readWav, type Pcm } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, silentSpans, toneWindows } from '../support/payment-audio.js';
-import { FsDaemon, type FsStack } from './support/freeswitch-harness.js';
+import { FsDaemon, repo, type FsStack } from './support/freeswitch-harness.js';
 import { RealFreeSwitch, sandbox, writeRealFsStack, waitForSpool, type FsSandbox, type Transport } from './support/freeswitch-real.js';
 
 const LINES = `
@@ -151,4 +151,44 @@ test('real freeswitch: an integrator\'s RECORD_STEREO=true with a mono config is
   assert.equal(pcm.channels, 2, 'FreeSWITCH wrote stereo');
   assert.equal(meta.channels, 2, 'the metadata takes the channel count from the file');
   assertPaymentAudio(pcm, meta.pauses as never, 'integrator stereo');
+});
+
+/** How long a playback of `file` ran on the recorded leg (FreeSWITCH's own timestamps), and how it ended. */
+function playbackOf(r: { events: import('../../src/pbx/freeswitch/esl-event.js').EslEvent[] }, file: string): { ms: number; response: string } {
+  const start = r.events.find((e) => e.name === 'CHANNEL_EXECUTE' && e.get('Application') === 'playback' && (e.get('Application-Data') ?? '').endsWith(file));
+  const done = r.events.find((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.get('Application') === 'playback' && (e.get('Application-Data') ?? '').endsWith(file));
+  assert.ok(start && done, `a playback of ${file}`);
+  return { ms: (Number(done.get('Event-Date-Timestamp')) - Number(start.get('Event-Date-Timestamp'))) / 1000, response: done.get('Application-Response') ?? '' };
+}
+
+test('real freeswitch: a key that means nothing on a mandatory line does not cut its notice; the information key does', async () => {
+  const notice = readWav(join(repo, 'prompts/en/notice-mandatory.wav'));
+  const noticeMs = (notice.samples.length / notice.rate) * 1000;
+  const ignored = await fs.call('sip', 'regulated', { consentKeys: ['9'] });
+  const played = playbackOf(ignored, 'en/notice-mandatory.wav');
+  assert.equal(played.response, 'FILE PLAYED');
+  assert.ok(played.ms >= noticeMs - 100, `the notice (${noticeMs.toFixed(0)} ms) played ${played.ms.toFixed(0)} ms although 9 was pressed`);
+  assert.equal(ignored.vars.CALLVAULT_DECISION, 'record');
+  const info = await fs.call('sip', 'regulated', { consentKeys: ['0'] });
+  const cut = playbackOf(info, 'en/notice-mandatory.wav');
+  assert.ok(cut.ms < noticeMs - 200, `the information key cut the notice (${cut.ms.toFixed(0)} of ${noticeMs.toFixed(0)} ms)`);
+  assert.ok(info.events.some((e) => e.name === 'CHANNEL_EXECUTE' && (e.get('Application-Data') ?? '').endsWith('en/notice-full.wav')), 'then the full notice played');
+});
+
+test('real freeswitch: no language set means prompts.defaultLanguage; CALLVAULT_LANGUAGE wins; a language without prompts falls back', async () => {
+  const frStack = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', defaultLanguage: 'fr' });
+  const d = new FsDaemon(frStack);
+  await d.start();
+  try {
+    const cases: Array<{ language?: string; played: string }> = [{ played: 'fr' }, { language: 'en', played: 'en' }, { language: 'de', played: 'fr' }];
+    const calls = await Promise.all(cases.map((c) => fs.call('loopback', 'regulated', { headers: { Socket: d.socket, ...(c.language ? { Language: c.language } : {}) } })));
+    for (const [i, r] of calls.entries()) {
+      const want = cases[i]!.played;
+      assert.ok(r.events.some((e) => e.name === 'CHANNEL_EXECUTE' && e.get('Application') === 'playback' && (e.get('Application-Data') ?? '').endsWith(`/${want}/notice-mandatory.wav`)), `${cases[i]!.language ?? 'unset'}: the ${want} notice played`);
+      const meta = await waitForSpool(frStack, r.vars.CALLVAULT_RECORDING_ID!);
+      assert.equal(meta.language, want, 'the metadata says which language was played');
+    }
+  } finally {
+    await d.stop();
+  }
 });

@@ -73,6 +73,8 @@ test('real freeswitch: daemon killed during the call: the payment fails closed, 
   try {
     const meta = await waitForSpool(stack, id);
     assert.equal(meta.line, 'regulated', 'the journal kept the line');
+    // The daemon was dead when the dialplan failed closed: its db note says so.
+    assert.deepEqual((meta.pauses as Array<{ outcome: string }>).map((p) => p.outcome), ['stopped']);
     assertNoCardAudio(join(stack.spool, `${id}.wav`));
   } finally {
     await second.kill('SIGTERM');

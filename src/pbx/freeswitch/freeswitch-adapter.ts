@@ -23,7 +23,9 @@ import { CallvaultError, isCallvaultError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { isRecordingId } from '../../calls/recording-id.js';
-import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
+import { chooseLanguage } from '../../policy/language.js';
+import { PROMPT_LANGUAGES } from '../../config/schema.js';
+import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PauseMark, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
 import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
 import { EslInboundLink } from './esl-inbound-link.js';
 import { positionMs, waitForGrowth } from './recording-position.js';
@@ -87,7 +89,8 @@ export function callInfoOf(data: ChannelData, defaultLanguage: string): CallInfo
     line: v('CALLVAULT_LINE') ?? '',
     agent: v('CALLVAULT_AGENT'),
     caller: caller !== null && caller !== '' ? caller : null,
-    language: v('CALLVAULT_LANGUAGE') ?? defaultLanguage,
+    // FreeSWITCH keeps no language of its own on a channel: only CALLVAULT_LANGUAGE counts (src/policy/language.ts).
+    language: chooseLanguage({ explicit: v('CALLVAULT_LANGUAGE'), channel: null, pbxDefault: null }, defaultLanguage, PROMPT_LANGUAGES).language,
   };
 }
 
@@ -169,12 +172,31 @@ class EslDialogue implements DialogueChannel {
 
   async ask(prompt: PromptName, keys: string, waitMs: number): Promise<CallerInput> {
     if (keys === '') return (await this.play(prompt)) === 'hangup' ? { kind: 'hangup' } : { kind: 'timeout' };
+    if (!/^[0-9*#A-D]+$/.test(keys)) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute playback', 'keys must be DTMF characters']);
+    const t = { timeoutMs: this.adapter.commandTimeoutMs };
     try {
-      await this.session.execute('unset', DIGIT_VAR, { timeoutMs: this.adapter.commandTimeoutMs });
-      await this.session.execute('play_and_get_digits', playAndGetDigitsArg(this.#file(prompt), keys, waitMs), { timeoutMs: 120_000 + waitMs });
+      // The notice is the legal information: only an offered key may cut it.
+      // play_and_get_digits stops its prompt on any key (its regex is checked
+      // afterwards), so the prompt is a playback whose terminators are the
+      // offered keys; playback dequeues and drops any other key. The
+      // integrator's own playback_terminators are put back afterwards.
+      const before = await this.session.getvar('playback_terminators', t);
+      await this.session.execute('set', `playback_terminators=${keys}`, t);
+      await this.session.execute('unset', 'playback_terminator_used', t);
+      try {
+        await this.session.execute('playback', this.#file(prompt), { timeoutMs: 120_000 });
+      } finally {
+        if (!this.#gone) await this.session.execute(before === null ? 'unset' : 'set', before === null ? 'playback_terminators' : `playback_terminators=${before}`, t);
+      }
       if (this.#gone) return { kind: 'hangup' };
       // One DTMF character: safe to read with getvar (no line break can be in it). Never logged.
-      const digit = await this.session.getvar(DIGIT_VAR, { timeoutMs: this.adapter.commandTimeoutMs });
+      const cut = await this.session.getvar('playback_terminator_used', t);
+      if (cut !== null && cut !== '' && keys.includes(cut.slice(0, 1))) return { kind: 'key', key: cut.slice(0, 1) };
+      // Then the wait for a key, with a silent prompt any key may end.
+      await this.session.execute('unset', DIGIT_VAR, t);
+      await this.session.execute('play_and_get_digits', playAndGetDigitsArg('silence_stream://10', keys, waitMs), { timeoutMs: 10_000 + waitMs });
+      if (this.#gone) return { kind: 'hangup' };
+      const digit = await this.session.getvar(DIGIT_VAR, t);
       if (digit === null || digit === '') return { kind: 'timeout' };
       return { kind: 'key', key: digit.slice(0, 1) };
     } catch (err) {
@@ -477,6 +499,22 @@ export class FreeSwitchAdapter implements PbxAdapter {
       else void this.#awaitFile(callId, t);
     }
     return { running, live };
+  }
+
+  /**
+   * The dialplan's notes on a recording, from FreeSWITCH's db (mod_db, realm
+   * `callvault`, key the recording id): `stopped <epoch>` when payment-enter
+   * failed closed, `unmute-failed <epoch>` when payment-exit was not
+   * confirmed. They outlive the channel, for a daemon that was down then.
+   * `db select` answers the value, or nothing for a missing key.
+   */
+  async pauseMarks(recordingId: string): Promise<PauseMark[]> {
+    if (!isRecordingId(recordingId)) return [];
+    const value = (await this.inbound.api(`db select/callvault/${recordingId}`)).trim();
+    if (value === '' || value.startsWith('-ERR') || value.startsWith('!err!')) return [];
+    const m = /^(stopped|unmute-failed) (\d{1,12})$/.exec(value);
+    if (!m) { this.log.warn({ recordingId }, 'recovery: unreadable pause mark in the FreeSWITCH db, ignored'); return []; }
+    return [{ kind: m[1] as PauseMark['kind'], at: Number(m[2]) * 1000 }];
   }
 
   async stop(): Promise<void> {

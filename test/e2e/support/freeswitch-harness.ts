@@ -117,6 +117,12 @@ export interface FsCallResult {
 const isExec = (uuid: string, app: string, dataPart: string) => (ev: EslEvent) =>
   ev.name === 'CHANNEL_EXECUTE' && ev.uuid === uuid && ev.get('Application') === app && (ev.get('Application-Data') ?? '').includes(dataPart);
 
+/** A notice that takes keys: callvault sets playback_terminators to the offered keys before it (a plain notice has none). */
+export const asksForKeys = (ev: EslEvent): boolean => {
+  const t = ev.variable('playback_terminators');
+  return t !== undefined && t !== '' && t !== 'none';
+};
+
 /** Waits for the first event matching `match` fired at or after index `from` of the simulator's event log. */
 async function eventFrom(fs: FakeFreeSwitch, from: number, match: (ev: EslEvent) => boolean, until: () => boolean): Promise<number | null> {
   for (;;) {
@@ -140,7 +146,8 @@ export async function placeDemoCall(fs: FakeFreeSwitch, line: string, script: Ca
   const actor = (async () => {
     let at = 0;
     for (const key of script.consentKeys ?? []) {
-      const i = await eventFrom(fs, at, isExec(uuid, 'play_and_get_digits', `${PROMPTS}/`), () => ended);
+      // The notice is a playback (only offered keys cut it), then a silent play_and_get_digits waits.
+      const i = await eventFrom(fs, at, (ev) => isExec(uuid, 'playback', `${PROMPTS}/`)(ev) && asksForKeys(ev), () => ended);
       if (i === null) return;
       at = i + 1;
       await sleep(60);

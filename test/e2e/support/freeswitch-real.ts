@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { EslConnection } from '../../../src/pbx/freeswitch/esl-connection.js';
 import type { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { makeStackDir } from './stack-dir.js';
-import { repo, sleep, type FsStack } from './freeswitch-harness.js';
+import { asksForKeys, repo, sleep, type FsStack } from './freeswitch-harness.js';
 
 export interface FsSandbox {
   eslHost: string;
@@ -51,7 +51,7 @@ export function sandbox(): FsSandbox {
 }
 
 /** A daemon config for the sandbox; `outbound` is where the daemon listens (the sandbox's CALLVAULT_SOCKET by default). */
-export function writeRealFsStack(sb: FsSandbox, lines: string, extra: { outbound?: string; freeswitch?: string; top?: string } = {}): FsStack {
+export function writeRealFsStack(sb: FsSandbox, lines: string, extra: { outbound?: string; freeswitch?: string; top?: string; defaultLanguage?: 'fr' | 'en' } = {}): FsStack {
   const { dir, hashKey, recipient, storage } = makeStackDir('cv-fsreal-e2e-');
   writeFileSync(join(dir, 'esl.secret'), `${sb.eslPassword}\n`, { mode: 0o600 });
   const configPath = join(dir, 'callvault.yaml');
@@ -65,7 +65,7 @@ pbx:
 ${extra.freeswitch ?? ''}
 lines:
 ${lines}
-prompts: { prefix: ${sb.sounds}, defaultLanguage: en }
+prompts: { prefix: ${sb.sounds}, defaultLanguage: ${extra.defaultLanguage ?? 'en'} }
 privacy: { hashKeyFile: hash.key }
 storage: { dir: store }
 archive: { recipients: { quality: [${recipient}], regulatory: [${recipient}], contract: [${recipient}] } }
@@ -176,7 +176,7 @@ export class RealFreeSwitch {
       await this.callerTone(callerUuid, 440);
       let at = start;
       for (const key of script.consentKeys ?? []) {
-        const i = await this.eventFrom(at, exec('play_and_get_digits', `${this.sb.sounds}/`), () => ended);
+        const i = await this.eventFrom(at, (ev) => exec('playback', `${this.sb.sounds}/`)(ev) && asksForKeys(ev), () => ended);
         if (i === null) return;
         at = i + 1;
         await sleep(400);

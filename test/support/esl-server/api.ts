@@ -14,6 +14,8 @@ export interface ApiHost {
   /** Live channels, oldest first (the core db's channels table). */
   channelList?(): readonly SimChannel[];
   readonly faults: { refuseMask: boolean };
+  /** mod_db's store (`db select/<realm>/<key>`). */
+  readonly db?: Map<string, string>;
   readonly version: string;
   readonly startedAt: number;
   sleep(ms: number): Promise<void>;
@@ -38,6 +40,12 @@ function channelRow(ch: SimChannel, hostname: string): Record<string, string> {
 }
 
 const COMMANDS: Readonly<Record<string, ApiImpl>> = {
+  /** mod_db: `select/<realm>/<key>` answers the value, or nothing for a missing key. */
+  async db(host, arg) {
+    const [verb, realm, key] = arg.split('/');
+    if (verb === 'select' && realm !== undefined && key !== undefined) return host.db?.get(`${realm}/${key}`) ?? '';
+    return '-USAGE: [insert|delete|select|exists|count|list]/<realm>/<key>[/<value>]';
+  },
   /**
    * mod_commands show: only `show channels [as json]` is simulated. The JSON
    * form is `{"row_count":N,"rows":[...]}`, or `{"row_count":0}` when empty;

@@ -34,6 +34,8 @@ import { expandVariables, type DialplanAction } from './dialplan.js';
 
 export interface ChannelHost {
   readonly identity: CoreIdentity;
+  /** mod_db's store, `<realm>/<key>` → value (the `db` application and `db select`). */
+  readonly db?: Map<string, string>;
   fire(event: EslEvent): void;
   /** Playback length of a file in ms; null when the file does not exist. */
   fileDuration(file: string): number | null;
@@ -428,6 +430,11 @@ export class SimChannel implements ChannelView {
     }
   }
 
+  /** The host's mod_db store, if it has one. */
+  get hostDb(): Map<string, string> | undefined {
+    return this.#host.db;
+  }
+
   /** switch_channel_expand_variables: `${name}` from the channel's variables, then the globals. */
   expand(data: string): string {
     return expandVariables(data, (name) => this.variables.get(name) ?? this.#host.globalVariable?.(name));
@@ -505,13 +512,15 @@ function respond(ch: SimChannel, text: string): void {
 }
 
 /** Plays one file; returns how it ended. Digits in `terminators` stop it (and are consumed). */
-async function playFile(ch: SimChannel, run: Running, file: string, onDigit: (d: string) => boolean): Promise<'done' | 'notfound' | 'digit' | 'break'> {
+/** `onDigit`: true stops the file (the key is taken), 'drop' takes the key and plays on, false leaves it queued. */
+async function playFile(ch: SimChannel, run: Running, file: string, onDigit: (d: string) => boolean | 'drop'): Promise<'done' | 'notfound' | 'digit' | 'break'> {
   const ms = ch.fileDuration(file);
   if (ms === null) return 'notfound';
   ch.hearPrompt(file);
   let stoppedByDigit = false;
   run.onDigit = (d) => {
     const consumed = onDigit(d);
+    if (consumed === 'drop') return true;
     if (consumed) stoppedByDigit = true;
     return consumed;
   };
@@ -538,6 +547,14 @@ const APPS: Readonly<Record<string, AppImpl>> = {
   async export(ch, run, arg) {
     await (APPS.set as AppImpl)(ch, run, arg);
   },
+  /** mod_db's `db insert/<realm>/<key>/<value>` and `delete/<realm>/<key>` (the value may hold spaces). */
+  async db(ch, _run, arg) {
+    const [verb, realm, key, ...rest] = arg.split('/');
+    const store = ch.hostDb;
+    if (!store || realm === undefined || key === undefined) return;
+    if (verb === 'insert') store.set(`${realm}/${key}`, rest.join('/'));
+    else if (verb === 'delete') store.delete(`${realm}/${key}`);
+  },
   async unset(ch, _run, arg) {
     ch.variables.delete(arg);
   },
@@ -551,7 +568,11 @@ const APPS: Readonly<Record<string, AppImpl>> = {
     // Runs nested inside the application it interrupts (sent without event-lock): stop the one below it.
     ch.breakBelow(run);
   },
-  /** mod_dptools playback: FILE PLAYED, FILE NOT FOUND, PLAYBACK ERROR (hangup). */
+  /**
+   * mod_dptools playback: FILE PLAYED, FILE NOT FOUND, PLAYBACK ERROR (hangup).
+   * switch_ivr_play_file dequeues every key while it plays: a terminator
+   * stops the file, any other key is dropped (checked on the real 1.10.12).
+   */
   async playback(ch, run, arg) {
     const terminators = ch.variables.get('playback_terminators') ?? '*';
     try {
@@ -560,7 +581,7 @@ const APPS: Readonly<Record<string, AppImpl>> = {
           ch.variables.set('playback_terminator_used', d);
           return true;
         }
-        return false;
+        return 'drop';
       });
       respond(ch, how === 'notfound' ? 'FILE NOT FOUND' : 'FILE PLAYED');
     } catch (err) {

@@ -139,6 +139,8 @@ export class XmlDialplan {
 
 /** switch_channel_expand_variables for plain `${name}` references: unset expands to the empty string. */
 export function expandVariables(data: string, lookup: (name: string) => string | undefined): string {
+  // The one API expansion callvault.xml uses: mod_commands' strepoch, epoch seconds.
+  data = data.replace(/\$\{strepoch\(\)\}/g, () => String(Math.floor(Date.now() / 1000)));
   if (/\$\{[^}]*\(/.test(data)) throw new Error('dialplan: ${api(...)} expansion is not simulated');
   return data.replace(/\$\{([^}]+)\}/g, (_, name: string) => lookup(name) ?? '');
 }

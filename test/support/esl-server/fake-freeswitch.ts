@@ -71,6 +71,8 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly version = '1.10.12-release~64bit';
   readonly password: string;
   readonly faults: FaultSwitches = { refuseMask: false, stallOn: null, rejectInbound: false };
+  /** mod_db's store, shared by the `db` application and the `db` API. */
+  readonly db = new Map<string, string>();
   readonly tickMs: number;
   readonly firstPacketTimeoutMs: number;
   readonly writeRecordings: boolean;
