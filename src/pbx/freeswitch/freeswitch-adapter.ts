@@ -25,7 +25,7 @@ import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import type { CallHandlers, CallInfo, DialogueChannel, LinkStatus, PauseMark, PaymentRequest, PbxAdapter, PbxEvent, RecordingControl, RunningRecording } from '../call-control.js';
+import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PauseMark, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
 import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
 import { EslInboundLink } from './esl-inbound-link.js';
 import { positionMs, waitForGrowth } from './recording-position.js';
@@ -158,6 +158,7 @@ class EslDialogue implements DialogueChannel {
     readonly info: CallInfo,
     private readonly session: EslOutboundSession,
     private readonly adapter: FreeSwitchAdapter,
+    readonly receivedAt: number,
   ) {}
 
   #file(prompt: PromptName): string {
@@ -365,6 +366,8 @@ export class FreeSwitchAdapter implements PbxAdapter {
   }
 
   async #onCall(session: EslOutboundSession): Promise<void> {
+    // The request arrived when FreeSWITCH connected: latency is measured from here.
+    const receivedAt = preciseNow();
     const handlers = this.#handlers;
     if (!handlers) return;
     const data = await session.connect({ timeoutMs: this.commandTimeoutMs });
@@ -389,9 +392,9 @@ export class FreeSwitchAdapter implements PbxAdapter {
     }, deadline);
     try {
       if (action === 'consent') {
-        await handlers.consent(new EslDialogue(callInfoOf(data, this.options.prompts.defaultLanguage), session, this));
+        await handlers.consent(new EslDialogue(callInfoOf(data, this.options.prompts.defaultLanguage), session, this, receivedAt));
       } else {
-        const req = this.#paymentRequest(data);
+        const req = { ...this.#paymentRequest(data), receivedAt };
         if (action === 'payment-enter') {
           const answer = await handlers.paymentEnter(req);
           // Only "confirmed" lets the dialplan skip its own stop_record_session.

@@ -125,7 +125,7 @@ export class RealFreeSwitch {
 
   static async connect(sb: FsSandbox): Promise<RealFreeSwitch> {
     const conn = await EslConnection.connect({ host: sb.eslHost, port: sb.eslPort, password: sb.eslPassword, commandTimeoutMs: 5000 });
-    await conn.subscribe('plain', ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'RECORD_START', 'RECORD_STOP', 'DTMF', 'CUSTOM', 'callvault::fail_closed']);
+    await conn.subscribe('plain', ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP_COMPLETE', 'RECORD_START', 'RECORD_STOP', 'DTMF', 'BACKGROUND_JOB', 'CUSTOM', 'callvault::fail_closed']);
     return new RealFreeSwitch(sb, conn);
   }
 
@@ -163,7 +163,9 @@ export class RealFreeSwitch {
     const varString = Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(',');
     const dest = transport === 'sip' ? `sofia/sandbox/demo-${line}@127.0.0.1:${this.sb.sipPort}` : `loopback/demo-${line}/default`;
     const start = this.events.length;
-    const reply = await this.api(`originate {${varString}}${dest} &park()`);
+    // bgapi: an originate blocks its connection until the call answers, and
+    // every other command of the test caller would queue behind it.
+    const reply = await this.conn.bgapi(`originate {${varString}}${dest} &park()`, { timeoutMs: 30_000 });
     assert.match(reply, /^\+OK/, `originate: ${reply.trim()}`);
     const mine = (ev: EslEvent) => ev.variable(TAG) === tag && ev.uuid !== callerUuid;
     const first = await this.eventFrom(start, (ev) => mine(ev) && ev.name === 'CHANNEL_EXECUTE', () => false, 10_000);
