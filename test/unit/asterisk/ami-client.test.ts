@@ -9,35 +9,8 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { isCallvaultError } from '../../../src/errors.js';
 import { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
+import { scriptedAmi } from '../../support/scripted-ami.js';
 import { AmiParser, AmiMessage, encodeMessage } from '../../../src/pbx/asterisk/ami-frame.js';
-
-type Reply = (action: AmiMessage, send: (text: string) => void, socket: net.Socket) => void;
-
-/** A fake AMI: banner, then each action is answered by `reply` (default: Success). */
-async function fakeAmi(reply: Reply): Promise<{ port: number; sockets: Set<net.Socket>; actions: AmiMessage[]; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const actions: AmiMessage[] = [];
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const parser = new AmiParser({ banner: false });
-    socket.write('Asterisk Call Manager/11.0.0\r\n');
-    socket.on('data', (chunk) => {
-      for (const f of parser.push(chunk)) {
-        if (f.kind !== 'message') continue;
-        actions.push(f.message);
-        reply(f.message, (t) => socket.write(t), socket);
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port, sockets, actions,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-  };
-}
 
 const ok = (a: AmiMessage, extra: Array<[string, string]> = []): string => encodeMessage([['Response', 'Success'], ['ActionID', a.actionId ?? ''], ...extra]);
 const login = (a: AmiMessage, send: (text: string) => void): void => { if (a.get('Action') === 'Login') send(ok(a, [['Message', 'Authentication accepted']])); };
@@ -48,7 +21,7 @@ function client(port: number, extra: Partial<ConstructorParameters<typeof AmiCli
 
 test('login sends the credentials; responses are matched by ActionID even out of order', async () => {
   let held: AmiMessage | null = null;
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Getvar') {
       if (held === null) { held = a; return; }
@@ -72,7 +45,7 @@ test('login sends the credentials; responses are matched by ActionID even out of
 
 test('Response: Error is CV_ERR_AMI_ACTION with the message; silence is CV_ERR_AMI_TIMEOUT and a late reply is dropped', async () => {
   let late: AmiMessage | null = null;
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'MixMonitorMute') send(encodeMessage([['Response', 'Error'], ['ActionID', a.actionId ?? ''], ['Message', 'No such channel']]));
     if (a.get('Action') === 'Slow') late = a;
@@ -96,7 +69,7 @@ test('Response: Error is CV_ERR_AMI_ACTION with the message; silence is CV_ERR_A
 });
 
 test('list actions collect their events up to EventList: Complete; other events go to listeners', async () => {
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Status') {
       const id = a.actionId ?? '';
@@ -122,7 +95,7 @@ test('list actions collect their events up to EventList: Complete; other events 
 });
 
 test('fail fast: actions reject at once while down and when the link drops mid-action; reconnect follows', async () => {
-  const srv = await fakeAmi((a, send, socket) => {
+  const srv = await scriptedAmi((a, send, socket) => {
     login(a, send);
     if (a.get('Action') === 'Drop') socket.destroy();
   });
@@ -145,7 +118,7 @@ test('fail fast: actions reject at once while down and when the link drops mid-a
 });
 
 test('a refused login is CV_ERR_AMI_LOGIN (the cause of CV_ERR_AMI_CONNECT), counted, and retried', async () => {
-  const srv = await fakeAmi((a, send, socket) => {
+  const srv = await scriptedAmi((a, send, socket) => {
     if (a.get('Action') === 'Login') {
       send(encodeMessage([['Response', 'Error'], ['ActionID', a.actionId ?? ''], ['Message', 'Authentication failed']]));
       socket.end();
@@ -161,7 +134,7 @@ test('a refused login is CV_ERR_AMI_LOGIN (the cause of CV_ERR_AMI_CONNECT), cou
 
 test('heartbeat: an unanswered Ping drops the link, which reconnects', async () => {
   let answerPings = false;
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Ping' && answerPings) send(ok(a));
   });
@@ -178,7 +151,7 @@ test('heartbeat: an unanswered Ping drops the link, which reconnects', async () 
 });
 
 test('a listener that throws does not break dispatch; waitForEvent times out with CV_ERR_AMI_TIMEOUT', async () => {
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Fire') {
       send(ok(a));
@@ -202,7 +175,7 @@ test('a listener that throws does not break dispatch; waitForEvent times out wit
 
 test('garbage from the server drops the connection (CV_ERR_AMI_FRAME), then the client reconnects', async () => {
   let first = true;
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Ping') {
       if (first) { first = false; send('this is not AMI\r\n\r\n'); } else send(ok(a));
@@ -222,7 +195,7 @@ test('read = all: the TestEvent captured from Asterisk 22 (extra blank line) and
   // The real bytes (test/vectors/asterisk/good_ami_testevent_mixmonitor_end.txt) up to its Goodbye.
   const capture = readFileSync(new URL('../../vectors/asterisk/good_ami_testevent_mixmonitor_end.txt', import.meta.url), 'utf8');
   const events = capture.slice(0, capture.indexOf('Response: Goodbye'));
-  const srv = await fakeAmi((a, send) => {
+  const srv = await scriptedAmi((a, send) => {
     login(a, send);
     if (a.get('Action') === 'Ping') send(`${events}Event: SomethingNew\r\nPrivilege: all\r\n\r\n${ok(a, [['Ping', 'Pong']])}`);
   });
@@ -240,7 +213,7 @@ test('read = all: the TestEvent captured from Asterisk 22 (extra blank line) and
 });
 
 test("whileReconnecting 'wait': an action issued during a reconnect is sent once logged in, inside its deadline", async () => {
-  const srv = await fakeAmi((a, send, socket) => {
+  const srv = await scriptedAmi((a, send, socket) => {
     login(a, send);
     if (a.get('Action') === 'Drop') socket.destroy();
     if (a.get('Action') === 'MixMonitorMute') send(ok(a));
@@ -260,7 +233,7 @@ test("whileReconnecting 'wait': an action issued during a reconnect is sent once
 });
 
 test("whileReconnecting 'wait' never outlives its deadline: CV_ERR_AMI_TIMEOUT when the link is not back in time", async () => {
-  const srv = await fakeAmi((a, send, socket) => {
+  const srv = await scriptedAmi((a, send, socket) => {
     login(a, send);
     if (a.get('Action') === 'Drop') socket.destroy();
   });

@@ -10,32 +10,17 @@ import net from 'node:net';
 import { isCallvaultError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { AsteriskAdapter } from '../../../src/pbx/asterisk/asterisk-adapter.js';
-import { AmiParser, encodeMessage, type AmiMessage } from '../../../src/pbx/asterisk/ami-frame.js';
+import { encodeMessage, type AmiMessage } from '../../../src/pbx/asterisk/ami-frame.js';
+import { scriptedAmi } from '../../support/scripted-ami.js';
 
 /** A fake AMI that answers Login, and MixMonitorMute with `onMute` (called with the attempt number, from 1). */
 async function fakeAmi(onMute: (attempt: number, a: AmiMessage, socket: net.Socket) => void): Promise<{ port: number; mutes: AmiMessage[]; close: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
   const mutes: AmiMessage[] = [];
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const parser = new AmiParser({ banner: false });
-    socket.write('Asterisk Call Manager/11.0.0\r\n');
-    socket.on('data', (chunk) => {
-      for (const f of parser.push(chunk)) {
-        if (f.kind !== 'message') continue;
-        const a = f.message;
-        if (a.get('Action') === 'Login') socket.write(encodeMessage([['Response', 'Success'], ['ActionID', a.actionId ?? '']]));
-        if (a.get('Action') === 'MixMonitorMute') { mutes.push(a); onMute(mutes.length, a, socket); }
-      }
-    });
+  const srv = await scriptedAmi((a, send, socket) => {
+    if (a.get('Action') === 'Login') send(encodeMessage([['Response', 'Success'], ['ActionID', a.actionId ?? '']]));
+    if (a.get('Action') === 'MixMonitorMute') { mutes.push(a); onMute(mutes.length, a, socket); }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as net.AddressInfo).port, mutes,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-  };
+  return { port: srv.port, mutes, close: srv.close };
 }
 
 function adapter(port: number): AsteriskAdapter {
