@@ -5,6 +5,7 @@
  * the pure policy in src/policy.
  */
 import type { CallerInput, PromptName } from '../policy/consent.js';
+import type { PauseInterval } from '../calls/call-state.js';
 
 export type PbxKind = 'asterisk' | 'freeswitch';
 
@@ -76,6 +77,12 @@ export interface RecordingControl {
   unmute(channel: string, recordingId: string, deadlineMs?: number): Promise<void | RecordingPosition>;
   /** Stops the recording (fail-closed path). */
   stop(channel: string, recordingId: string): Promise<void>;
+  /**
+   * The pauses in the finished file's own timeline, for a PBX whose file
+   * position cannot be read while it records (Asterisk); absent when the
+   * offsets from mute and unmute are already the file's.
+   */
+  alignPauses?(recordingId: string, channels: 1 | 2, pauses: readonly PauseInterval[]): Promise<PauseInterval[]>;
 }
 
 /** What adapters report; sessions react. */
