@@ -364,6 +364,14 @@ export class CallSession {
     const source = join(this.#deps.recordingsDir, `${recordingId}.wav`);
     this.#handoff = (async () => {
       await stat(source); // a missing file is an error worth its own log line
+      if (this.#deps.control.alignPauses && meta.pauses.length > 0) {
+        try {
+          meta.pauses = await this.#deps.control.alignPauses(recordingId, this.#channels, meta.pauses);
+        } catch (err) {
+          // The wall-clock offsets are a worse guess, not a wrong one: hand off with them.
+          this.#log.warn({ err, recordingId }, 'recording: could not read the pauses from the file; wall-clock offsets kept');
+        }
+      }
       await handOff(this.#deps.config.storage.spool, source, meta);
       this.#to('file-finished', { kind: 'handed-off', recordingId });
       this.#deps.journal?.remove(recordingId);

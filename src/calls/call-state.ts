@@ -6,12 +6,8 @@
  */
 import type { FinalDecision } from '../policy/consent.js';
 
-export interface PauseInterval {
-  startOffsetMs: number;
-  endOffsetMs: number | null;
-  /** See PAUSE_OUTCOMES (src/archive/spool-metadata.ts): muted, stopped (fail closed), muted-to-end (never unmuted). */
-  outcome: 'muted' | 'stopped' | 'muted-to-end';
-}
+// Shared with the adapters (alignPauses), so it lives in the PBX interface.
+export type { PauseInterval } from '../pbx/call-control.js';
 
 export type CallState =
   | { kind: 'dialogue' }

@@ -54,6 +54,14 @@ export interface DialogueChannel {
 }
 
 /**
+/** A pause of a recording, in ms of audio from its start (docs/spec.md, "Call states"). */
+export interface PauseInterval {
+  startOffsetMs: number;
+  endOffsetMs: number | null;
+  /** See PAUSE_OUTCOMES (src/archive/spool-metadata.ts): muted, stopped (fail closed), muted-to-end (never unmuted). */
+  outcome: 'muted' | 'stopped' | 'muted-to-end';
+}
+
 /**
  * Where a mute or unmute took effect in the recording, in ms of audio from
  * its start, when the adapter can read it from the PBX (the file's own
@@ -76,6 +84,12 @@ export interface RecordingControl {
   unmute(channel: string, recordingId: string, deadlineMs?: number): Promise<void | RecordingPosition>;
   /** Stops the recording (fail-closed path). */
   stop(channel: string, recordingId: string): Promise<void>;
+  /**
+   * The pauses in the finished file's own timeline, for a PBX whose file
+   * position cannot be read while it records (Asterisk); absent when the
+   * offsets from mute and unmute are already the file's.
+   */
+  alignPauses?(recordingId: string, channels: 1 | 2, pauses: readonly PauseInterval[]): Promise<PauseInterval[]>;
 }
 
 /** What adapters report; sessions react. */

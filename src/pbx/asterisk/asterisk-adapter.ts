@@ -23,6 +23,7 @@ import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
 import { parseStatusVariables } from './ami-events.js';
+import { zeroRuns, alignPauses } from './muted-spans.js';
 
 export interface AsteriskAdapterOptions {
   ami: { host: string; port: number; username: string; secret: string; actionTimeoutMs: number };
@@ -135,6 +136,12 @@ export class AsteriskAdapter implements PbxAdapter {
     mute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, true, deadlineMs),
     unmute: (channel, recordingId, deadlineMs) => this.#muteRidingReconnects(channel, recordingId, false, deadlineMs),
     stop: (channel, recordingId) => this.ami.stopMixMonitor(channel, this.#monitorOf(recordingId)),
+    // MixMonitor's file cannot be read while it records (a 32 KB stdio buffer): the offsets come from the closed file.
+    alignPauses: async (recordingId, channels, pauses) => {
+      if (!isRecordingId(recordingId)) return [...pauses];
+      const found = await zeroRuns(join(this.options.recordings.local, `${recordingId}.wav`), channels);
+      return found === null ? [...pauses] : alignPauses(pauses, found.runs, found.lengthMs);
+    },
   };
 
   /**
