@@ -55,7 +55,7 @@ test('status: answers from the index when the daemon is down, says so, and exits
     assert.match(r.stdout, /problem: daemon not running/);
     assert.match(r.stdout, /the daemon is not running .*figures below come from the index/);
     assert.match(r.stdout, /recordings: 1 today, 2 over 7 days, 3 in the index/);
-    assert.match(r.stdout, /support \(sampled\): 1\/4 25\.0%; 1\/4 25\.0%; target 25\.0%/);
+    assert.match(r.stdout, /support \(sampled\): 1\/4 25\.0%, eligible 1\/4 25\.0%, objected 0\.0%; 1\/4 25\.0%, eligible 1\/4 25\.0%, objected 0\.0%; target 25\.0%/);
     const j = await w.cli('status', '--json');
     assert.equal(j.code, 1);
     const report = JSON.parse(j.stdout);
