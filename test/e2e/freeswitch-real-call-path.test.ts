@@ -13,7 +13,7 @@ import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { readWav, type Pcm } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, silentSpans, toneWindows } from '../support/payment-audio.js';
 import { FsDaemon, repo, type FsStack } from './support/freeswitch-harness.js';
-import { RealFreeSwitch, sandbox, writeRealFsStack, waitForSpool, type FsSandbox, type Transport } from './support/freeswitch-real.js';
+import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, type FsSandbox, type Transport } from './support/freeswitch-real.js';
 
 const LINES = `
   always: { mode: sampled, rate: 1, objectionKey: '9', infoKey: '0', digitTimeoutMs: 1500 }
@@ -33,6 +33,7 @@ before(async () => {
   stack = writeRealFsStack(sb, LINES);
   daemon = new FsDaemon(stack);
   await daemon.start();
+  await waitFor('the daemon attached to FreeSWITCH', () => daemon.adapter.link().state === 'up');
 });
 after(async () => {
   await daemon?.stop();
@@ -123,6 +124,8 @@ test('real freeswitch: stereo, caller on the left and agent on the right, card a
   const stereoStack = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', freeswitch: '    stereo: true' });
   const d = new FsDaemon(stereoStack);
   await d.start();
+  // A recording starts only with the inbound link up: do not race its first connection.
+  await waitFor('the daemon attached to FreeSWITCH', () => d.adapter.link().state === 'up');
   try {
     for (const transport of TRANSPORTS) {
       const r = await fs.call(transport, 'regulated', { headers: { Socket: d.socket } });
@@ -179,11 +182,14 @@ test('real freeswitch: no language set means prompts.defaultLanguage; CALLVAULT_
   const frStack = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', defaultLanguage: 'fr' });
   const d = new FsDaemon(frStack);
   await d.start();
+  // A recording starts only with the inbound link up: do not race its first connection.
+  await waitFor('the daemon attached to FreeSWITCH', () => d.adapter.link().state === 'up');
   try {
     const cases: Array<{ language?: string; played: string }> = [{ played: 'fr' }, { language: 'en', played: 'en' }, { language: 'de', played: 'fr' }];
     const calls = await Promise.all(cases.map((c) => fs.call('loopback', 'regulated', { headers: { Socket: d.socket, ...(c.language ? { Language: c.language } : {}) } })));
     for (const [i, r] of calls.entries()) {
       const want = cases[i]!.played;
+      assert.equal(r.vars.CALLVAULT_DECISION, 'record', `${cases[i]!.language ?? 'unset'}: recorded (${r.vars.CALLVAULT_REASON ?? r.vars.CALLVAULT_CONSENT})`);
       assert.ok(r.events.some((e) => e.name === 'CHANNEL_EXECUTE' && e.get('Application') === 'playback' && (e.get('Application-Data') ?? '').endsWith(`/${want}/notice-mandatory.wav`)), `${cases[i]!.language ?? 'unset'}: the ${want} notice played`);
       const meta = await waitForSpool(frStack, r.vars.CALLVAULT_RECORDING_ID!);
       assert.equal(meta.language, want, 'the metadata says which language was played');
