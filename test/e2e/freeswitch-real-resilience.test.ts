@@ -115,6 +115,7 @@ test('real freeswitch: daemon restarted during the call: the new one adopts the 
   const stack = writeRealFsStack(sb, LINES);
   let daemon = new FsDaemon(stack);
   await daemon.start();
+  await waitFor('the daemon attached', () => daemon.adapter.link().state === 'up');
   try {
     const r = await fs.call('sip', 'regulated', {
       atTalk: async () => {
@@ -138,6 +139,7 @@ test('real freeswitch restarted: the daemon reconnects and later calls are recor
   const stack = writeRealFsStack(sb, LINES);
   const daemon = new FsDaemon(stack);
   await daemon.start();
+  await waitFor('the daemon attached', () => daemon.adapter.link().state === 'up');
   try {
     const before = daemon.adapter.link().reconnects;
     await fs.close();
