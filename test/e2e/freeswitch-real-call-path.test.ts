@@ -13,7 +13,7 @@ import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { readWav, type Pcm } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, silentSpans, toneWindows } from '../support/payment-audio.js';
 import { FsDaemon, repo, type FsStack } from './support/freeswitch-harness.js';
-import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, type FsSandbox, type Transport } from './support/freeswitch-real.js';
+import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, startAttached, type FsSandbox, type Transport } from './support/freeswitch-real.js';
 
 const LINES = `
   always: { mode: sampled, rate: 1, objectionKey: '9', infoKey: '0', digitTimeoutMs: 1500 }
@@ -32,8 +32,7 @@ before(async () => {
   fs = await RealFreeSwitch.connect(sb);
   stack = writeRealFsStack(sb, LINES);
   daemon = new FsDaemon(stack);
-  await daemon.start();
-  await waitFor('the daemon attached to FreeSWITCH', () => daemon.adapter.link().state === 'up');
+  await startAttached(daemon);
 });
 after(async () => {
   await daemon?.stop();
@@ -123,9 +122,7 @@ test('real freeswitch: CALLVAULT_SOCKET from vars.xml is the one in force (callv
 test('real freeswitch: stereo, caller on the left and agent on the right, card audio on neither', async () => {
   const stereoStack = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', freeswitch: '    stereo: true' });
   const d = new FsDaemon(stereoStack);
-  await d.start();
-  // A recording starts only with the inbound link up: do not race its first connection.
-  await waitFor('the daemon attached to FreeSWITCH', () => d.adapter.link().state === 'up');
+  await startAttached(d);
   try {
     for (const transport of TRANSPORTS) {
       const r = await fs.call(transport, 'regulated', { headers: { Socket: d.socket } });
@@ -181,9 +178,7 @@ test('real freeswitch: a key that means nothing on a mandatory line does not cut
 test('real freeswitch: no language set means prompts.defaultLanguage; CALLVAULT_LANGUAGE wins; a language without prompts falls back', async () => {
   const frStack = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', defaultLanguage: 'fr' });
   const d = new FsDaemon(frStack);
-  await d.start();
-  // A recording starts only with the inbound link up: do not race its first connection.
-  await waitFor('the daemon attached to FreeSWITCH', () => d.adapter.link().state === 'up');
+  await startAttached(d);
   try {
     const cases: Array<{ language?: string; played: string }> = [{ played: 'fr' }, { language: 'en', played: 'en' }, { language: 'de', played: 'fr' }];
     const calls = await Promise.all(cases.map((c) => fs.call('loopback', 'regulated', { headers: { Socket: d.socket, ...(c.language ? { Language: c.language } : {}) } })));

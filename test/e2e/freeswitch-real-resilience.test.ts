@@ -14,7 +14,7 @@ import { readWav } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, toneWindows } from '../support/payment-audio.js';
 import { ChildDaemon } from './support/call-harness.js';
 import { FsDaemon, repo, sleep } from './support/freeswitch-harness.js';
-import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, type FsSandbox, type RealCall } from './support/freeswitch-real.js';
+import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, startAttached, type FsSandbox, type RealCall } from './support/freeswitch-real.js';
 import type { EslEvent } from '../../src/pbx/freeswitch/esl-event.js';
 
 const LINES = `
@@ -114,15 +114,13 @@ test('real freeswitch: daemon frozen (SIGSTOP) at the payment: its watchdog kill
 test('real freeswitch: daemon restarted during the call: the new one adopts the recording and masks the payment', async () => {
   const stack = writeRealFsStack(sb, LINES);
   let daemon = new FsDaemon(stack);
-  await daemon.start();
-  await waitFor('the daemon attached', () => daemon.adapter.link().state === 'up');
+  await startAttached(daemon);
   try {
     const r = await fs.call('sip', 'regulated', {
       atTalk: async () => {
         await daemon.stop();
         daemon = new FsDaemon(stack);
-        await daemon.start();
-        await waitFor('the new daemon attached', () => daemon.adapter.link().state === 'up');
+        await startAttached(daemon);
       },
     });
     assert.equal(r.vars.CALLVAULT_PAUSE, 'off', 'the new daemon confirmed the mask and lifted it');
@@ -138,8 +136,7 @@ test('real freeswitch: daemon restarted during the call: the new one adopts the 
 test('real freeswitch restarted: the daemon reconnects and later calls are recorded', async () => {
   const stack = writeRealFsStack(sb, LINES);
   const daemon = new FsDaemon(stack);
-  await daemon.start();
-  await waitFor('the daemon attached', () => daemon.adapter.link().state === 'up');
+  await startAttached(daemon);
   try {
     const before = daemon.adapter.link().reconnects;
     await fs.close();

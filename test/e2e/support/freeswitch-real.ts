@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { EslConnection } from '../../../src/pbx/freeswitch/esl-connection.js';
 import type { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { makeStackDir } from './stack-dir.js';
-import { asksForKeys, repo, sleep, type FsStack } from './freeswitch-harness.js';
+import { asksForKeys, repo, sleep, type FsDaemon, type FsStack } from './freeswitch-harness.js';
 
 export interface FsSandbox {
   eslHost: string;
@@ -234,4 +234,15 @@ export async function waitForSpool(stack: FsStack, recordingId: string): Promise
   const path = join(stack.spool, `${recordingId}.json`);
   await waitFor(`spool metadata for ${recordingId}`, () => existsSync(path), 30_000);
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Starts the daemon and waits until its inbound link is up: no recording
+ * starts without that link (mask and unmask go over it), so a call placed
+ * before it would be left unrecorded and the test would race the daemon.
+ */
+export async function startAttached(daemon: FsDaemon): Promise<FsDaemon> {
+  await daemon.start();
+  await waitFor('the daemon attached to FreeSWITCH', () => daemon.adapter.link().state === 'up');
+  return daemon;
 }
