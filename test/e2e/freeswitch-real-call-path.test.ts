@@ -13,7 +13,7 @@ import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { readWav, type Pcm } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, silentSpans, toneWindows } from '../support/payment-audio.js';
 import { FsDaemon, repo, type FsStack } from './support/freeswitch-harness.js';
-import { RealFreeSwitch, sandbox, writeRealFsStack, waitFor, waitForSpool, startAttached, type FsSandbox, type Transport } from './support/freeswitch-real.js';
+import { RealFreeSwitch, sandbox, writeRealFsStack, waitForSpool, startAttached, type FsSandbox, type Transport } from './support/freeswitch-real.js';
 
 const LINES = `
   always: { mode: sampled, rate: 1, objectionKey: '9', infoKey: '0', digitTimeoutMs: 1500 }
