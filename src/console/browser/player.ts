@@ -293,7 +293,8 @@ class Player {
     if (text === '') return this.#status.show(this.#t.noteEmpty, 'error');
     const atMs = Math.round(this.#audio.currentTime * 1000);
     try {
-      const saved = await postJson<Partial<Note>>(`/api/recordings/${encodeURIComponent(this.#section.dataset.recordingId!)}/notes`, { atMs, text });
+      const notesUrl = this.#section.dataset.notesUrl ?? `/api/recordings/${encodeURIComponent(this.#section.dataset.recordingId!)}/notes`;
+      const saved = await postJson<Partial<Note>>(notesUrl, { atMs, text });
       const note: Note = { id: saved?.id ?? '', atMs: saved?.atMs ?? atMs, text: saved?.text ?? text, author: saved?.author ?? '', createdAt: saved?.createdAt ?? new Date().toISOString() };
       this.#notes.push(note);
       this.#waveform?.addNote(note);

@@ -12,6 +12,8 @@ const CSS = `
 .cv-lane-labels { display: flex; flex-direction: column; }
 .cv-lane-labels span { flex: 1; display: flex; align-items: center; font-weight: 600; color: #1a1a1a; padding-right: .5rem; }
 .cv-wave { min-width: 0; }
+.cv-wave > div::part(region-content) { white-space: nowrap; font-size: .8rem; background: rgba(255, 255, 255, .85); color: #1a1a1a; border-radius: 2px; }
+.cv-wave > div::part(marker) { z-index: 6; }
 .cv-legend { display: flex; gap: 1.5rem; flex-wrap: wrap; margin: .5rem 0; color: #1a1a1a; }
 .cv-swatch { display: inline-block; width: 1rem; height: .8rem; vertical-align: middle; margin-right: .35rem; border: 1px solid #444; }
 .cv-swatch-card { background: repeating-linear-gradient(45deg, #b3261e55, #b3261e55 4px, #ffffff 4px, #ffffff 8px); }
