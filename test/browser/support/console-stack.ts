@@ -1,0 +1,106 @@
+/**
+ * The whole review stack for the browser flows, nothing mocked: a call on the
+ * sandbox Asterisk recorded in stereo by the real daemon and archiver (as in
+ * test/e2e/call-to-archive.test.ts), encrypted to a purpose key made by
+ * `callvault keygen`; then `callvault console cert`, `callvault user add` and
+ * `callvault console` as a real process over HTTPS on 127.0.0.1, its output
+ * kept in a log file (what the server wrote, for the plaintext grep).
+ * The sandbox must be held by the caller (flock /tmp/cv-sandbox.lock).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Caller, InProcessDaemon, ensureSandbox, repo, waitForArchived, writeStack, type StackFiles } from '../../e2e/support/call-harness.js';
+import type { RecordingRow } from '../../../src/index/types.js';
+
+export const PURPOSE_PASSPHRASE = 'quality team key passphrase';
+export const PASSWORD = 'a long console password 42';
+
+export interface ConsoleStack {
+  files: StackFiles;
+  row: RecordingRow;
+  url: string;
+  purposeKeyFile: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** `callvault ...` as a real process, from the source tree (tsx), like an operator would run it. */
+export function cli(args: string[], env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), ...args], { cwd: repo, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A stereo call on a mandatory line (purpose quality) with a payment, archived; returns its index row. */
+async function recordCall(files: StackFiles): Promise<RecordingRow> {
+  ensureSandbox();
+  const caller = new Caller();
+  await caller.start();
+  const daemon = new InProcessDaemon(files, [], { archive: true });
+  await daemon.start();
+  try {
+    const r = await caller.call('tones', 'regulated', daemon.agiPort, { vars: { CALLVAULT_TEST_TALK: '2', CALLVAULT_TEST_PAYMENT: '2' } });
+    if (r.vars.CALLVAULT_PAUSE !== 'confirmed') throw new Error(`the payment pause was not confirmed: ${JSON.stringify(r.vars)}`);
+    return await waitForArchived(files, r.vars.CALLVAULT_RECORDING_ID!);
+  } finally {
+    await daemon.stop();
+    await caller.stop();
+  }
+}
+
+export async function startConsoleStack(users: Array<{ name: string; role: string; purposes?: string[] }>): Promise<ConsoleStack> {
+  const port = await freePort();
+  const files = writeStack(`
+  regulated: { mode: mandatory, purpose: quality }`, `
+console:
+  listen: { host: 127.0.0.1, port: ${port} }
+  tls: { cert: console-cert.pem, key: console-key.pem }
+  origin: https://127.0.0.1:${port}
+  defaultLanguage: en`, { stereo: true });
+  // The quality team's key, as an operator makes it; the archive encrypts quality recordings to it only.
+  const purposeKeyFile = join(files.dir, 'quality-team.key');
+  const purposeRecipient = cli(['keygen', '-o', purposeKeyFile], { CALLVAULT_PASSPHRASE: PURPOSE_PASSPHRASE }).trim();
+  const config = readFileSync(files.configPath, 'utf8').replace(`quality: [${files.recipient}]`, `quality: [${purposeRecipient}]`);
+  if (!config.includes(purposeRecipient)) throw new Error('console-stack: could not point archive.recipients.quality at the keygen key');
+  writeFileSync(files.configPath, config);
+  const row = await recordCall(files);
+
+  cli(['console', 'cert', '--host', '127.0.0.1', '--out-dir', files.dir]);
+  for (const u of users) {
+    cli(['user', 'add', u.name, '--config', files.configPath, '--role', u.role, '--language', 'en', ...(u.purposes ?? []).flatMap((p) => ['--purpose', p])], { CALLVAULT_PASSWORD: PASSWORD });
+  }
+  const logFile = join(files.dir, 'console.log');
+  const log = createWriteStream(logFile);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'console', '--config', files.configPath], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  let out = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`console did not start:\n${out}\n${readFileSync(logFile, 'utf8')}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /listening on (https:\/\/\S+)/.exec(out);
+      if (m !== null) { clearTimeout(timer); resolve(m[1]!); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`console exited ${code}:\n${readFileSync(logFile, 'utf8')}`)); });
+  });
+  return {
+    files, row, url, purposeKeyFile, logFile,
+    async stop() {
+      if (child.exitCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      log.end();
+    },
+  };
+}
