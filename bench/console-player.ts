@@ -64,7 +64,7 @@ try {
       await page.fill('#unlock-passphrase', PASS);
       const t0 = Date.now();
       await page.press('#unlock-passphrase', 'Enter');
-      await page.waitForFunction(() => /Passphrase correct/.test(document.getElementById('player-message')?.textContent ?? ''), null, { timeout: 60_000 });
+      await page.waitForFunction(() => /Key unlocked/.test(document.getElementById('player-message')?.textContent ?? ''), null, { timeout: 60_000 });
       const unlockMs = Date.now() - t0;
       await page.click('#play-button');
       const t = await waitPlaying(page);

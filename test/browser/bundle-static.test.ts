@@ -88,7 +88,7 @@ test('key unlock: a wrong passphrase says so, the right one unlocks', async () =
   assert.equal(await page.getAttribute('#key-message', 'role'), 'alert');
   await page.fill('#passphrase', PASS);
   await page.click('#key-unlock button[type=submit]');
-  await page.waitForFunction(() => /Passphrase correct/.test(document.getElementById('key-message')?.textContent ?? ''), null, { timeout: 30000 });
+  await page.waitForFunction(() => /Key unlocked/.test(document.getElementById('key-message')?.textContent ?? ''), null, { timeout: 30000 });
   await page.close();
 });
 

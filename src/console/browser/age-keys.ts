@@ -7,7 +7,7 @@
  * Private keys are strings in this module's callers' memory only: nothing
  * here touches localStorage, sessionStorage or IndexedDB.
  */
-import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient, webauthn } from 'age-encryption';
 
 /** scrypt work factor for the personal identity: age's default, about a second in a browser. */
 export const PERSONAL_SCRYPT_LOG_N = 18;
@@ -15,13 +15,15 @@ const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 
 export interface PersonalKey {
   identity: string;
+  /** The identity file text that the wraps hold. */
+  text: string;
   recipient: string;
   /** base64 of the binary age file (scrypt) that holds the identity. */
   wrappedPassphrase: string;
 }
 
 /** Why a key operation failed, as a value the page turns into a sentence in the user's language. */
-export type KeyFailure = 'wrong-passphrase' | 'not-an-identity-file' | 'no-identity' | 'not-for-you';
+export type KeyFailure = 'wrong-passphrase' | 'not-an-identity-file' | 'no-identity' | 'not-for-you' | 'passkey-failed';
 
 export class KeyError extends Error {
   override readonly name = 'KeyError';
@@ -51,8 +53,9 @@ export async function createPersonalKey(passphrase: string, logN = PERSONAL_SCRY
   const e = new Encrypter();
   e.setScryptWorkFactor(logN);
   e.setPassphrase(passphrase);
-  const wrapped = await e.encrypt(`# callvault console personal key\n# public key: ${recipient}\n${identity}\n`);
-  return { identity, recipient, wrappedPassphrase: toBase64(wrapped) };
+  const text = `# callvault console personal key\n# public key: ${recipient}\n${identity}\n`;
+  const wrapped = await e.encrypt(text);
+  return { identity, text, recipient, wrappedPassphrase: toBase64(wrapped) };
 }
 
 /** The AGE-SECRET-KEY lines of an identity file's text; throws no-identity when there is none. */
@@ -129,4 +132,41 @@ export async function wrapForRecipient(identityText: string, recipient: string):
   const e = new Encrypter();
   e.addRecipient(recipient);
   return toBase64(await e.encrypt(identityText));
+}
+
+/** Whether this browser offers WebAuthn at all (PRF support is only known once a credential is made). */
+export function passkeysAvailable(): boolean {
+  return typeof window !== 'undefined' && 'PublicKeyCredential' in window && window.isSecureContext;
+}
+
+/**
+ * Makes a passkey (discoverable WebAuthn credential with the PRF extension,
+ * typage's age-plugin-fido2prf format) and wraps the identity file text to
+ * it: the second wrap, so the user can unlock with the passkey instead of the
+ * passphrase. Throws passkey-failed when the user cancels or the
+ * authenticator has no PRF.
+ */
+export async function wrapWithPasskey(text: string, keyName: string): Promise<string> {
+  try {
+    const credential = await webauthn.createCredential({ keyName });
+    const e = new Encrypter();
+    e.addRecipient(new webauthn.WebAuthnRecipient({ identity: credential }));
+    return toBase64(await e.encrypt(text));
+  } catch (cause) {
+    throw new KeyError('passkey-failed', { cause });
+  }
+}
+
+/** Unwraps the personal identity with the user's passkey (the browser asks which one). */
+export async function unwrapWithPasskey(wrappedBase64: string): Promise<string> {
+  const d = new Decrypter();
+  d.addIdentity(new webauthn.WebAuthnIdentity());
+  let text: string;
+  try {
+    text = await d.decrypt(fromBase64(wrappedBase64), 'text');
+  } catch (cause) {
+    throw new KeyError('passkey-failed', { cause });
+  }
+  const [identity] = identitiesIn(text);
+  return identity!;
 }

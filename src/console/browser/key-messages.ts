@@ -10,6 +10,7 @@ export function failureSentence(t: Strings, err: unknown): string {
       case 'not-an-identity-file': return t.notAnIdentityFile;
       case 'no-identity': return t.noIdentity;
       case 'not-for-you': return t.notForYou;
+      case 'passkey-failed': return t.passkeyFailed;
     }
   }
   if (err instanceof ApiError) return err.sentence;

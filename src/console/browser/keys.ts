@@ -5,7 +5,7 @@
  * (POST /api/me/key). Later: `#key-unlock` checks the passphrase against the
  * stored copy; the unlocked key lives in this page's memory and dies with it.
  */
-import { createPersonalKey, unwrapPersonalKey } from './age-keys.js';
+import { createPersonalKey, passkeysAvailable, unwrapPersonalKey, wrapWithPasskey } from './age-keys.js';
 import { getJson, postJson, type MyKey } from './api.js';
 import { failureSentence } from './key-messages.js';
 import { PageStatus } from './page-status.js';
@@ -38,6 +38,15 @@ async function busy(form: HTMLFormElement, work: () => Promise<void>): Promise<v
 const setup = document.querySelector<HTMLFormElement>('#key-setup');
 if (setup !== null) {
   const status = new PageStatus('key-message', setup);
+  // The passkey wrap is offered only where WebAuthn exists; the passphrase wrap is always made.
+  let passkeyToo: HTMLInputElement | null = null;
+  if (passkeysAvailable()) {
+    passkeyToo = Object.assign(document.createElement('input'), { type: 'checkbox', id: 'passkey-too' });
+    const label = Object.assign(document.createElement('label'), { htmlFor: 'passkey-too', textContent: ` ${t.passkeyToo}` });
+    const p = document.createElement('p');
+    p.append(passkeyToo, label);
+    (setup.querySelector('button[type=submit]')?.closest('p') ?? setup.lastElementChild)?.before(p);
+  }
   setup.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const pass = field(setup, 'passphrase');
@@ -48,7 +57,9 @@ if (setup !== null) {
       status.show(t.keyCreating);
       try {
         const key = await createPersonalKey(pass.value);
-        await postJson('/api/me/key', { recipient: key.recipient, wrapped: [{ kind: 'passphrase', data: key.wrappedPassphrase }] });
+        const wrapped = [{ kind: 'passphrase', data: key.wrappedPassphrase }];
+        if (passkeyToo?.checked === true) wrapped.push({ kind: 'passkey', data: await wrapWithPasskey(key.text, `callvault ${location.host}`) });
+        await postJson('/api/me/key', { recipient: key.recipient, wrapped });
         pass.value = '';
         again.value = '';
         setup.hidden = true;

@@ -10,7 +10,7 @@
  * (timings; the decoded AudioBuffer) so tests and the bench can observe the
  * page as a user would hear it.
  */
-import { unwrapGrant, unwrapPersonalKey } from './age-keys.js';
+import { passkeysAvailable, unwrapGrant, unwrapPersonalKey, unwrapWithPasskey } from './age-keys.js';
 import { ApiError, getJson, postJson, request, type MyGrant, type MyKey, type Note, type RecordingMeta } from './api.js';
 import type { DecryptReply, DecryptRequest } from './decrypt-messages.js';
 import { failureSentence } from './key-messages.js';
@@ -126,6 +126,7 @@ class Player {
     this.#audio.addEventListener('pause', () => { this.#play.textContent = t.play; });
     document.addEventListener('keydown', (ev) => this.onKey(ev));
     void this.loadMeta();
+    void this.offerPasskey();
   }
 
   readonly #enable: () => void;
@@ -141,7 +142,7 @@ class Player {
     }
   }
 
-  /** Unwraps the personal key; true when it is in memory. */
+  /** Unwraps the personal key with the passphrase typed; true when it is in memory. */
   async unlock(): Promise<boolean> {
     if (this.#personal !== null) return true;
     const pass = this.#pass.value;
@@ -150,27 +151,43 @@ class Player {
       this.#pass.focus();
       return false;
     }
+    return this.unlockWith('passphrase', (data) => unwrapPersonalKey(data, pass));
+  }
+
+  async unlockWith(kind: 'passphrase' | 'passkey', open: (data: string) => Promise<string>): Promise<boolean> {
     this.#status.show(this.#t.keyUnlocking);
     try {
-      let mine: MyKey;
-      try {
-        mine = await getJson<MyKey>('/api/me/key');
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new Error(this.#t.noKeyYet, { cause: err });
-        throw err;
-      }
-      const wrapped = mine.wrapped.find((w) => w.kind === 'passphrase');
+      const wrapped = (await this.myKey()).wrapped.find((w) => w.kind === kind);
       if (wrapped === undefined) throw new Error(this.#t.noKeyYet);
-      this.#personal = await unwrapPersonalKey(wrapped.data, pass);
+      this.#personal = await open(wrapped.data);
       this.#pass.value = '';
       this.#status.show(this.#t.keyUnlocked, 'ok');
       performance.mark('cv-unlocked');
       return true;
     } catch (err) {
       this.#status.show(failureSentence(this.#t, err), 'error');
-      this.#pass.select();
+      if (kind === 'passphrase') this.#pass.select();
       return false;
     }
+  }
+
+  async myKey(): Promise<MyKey> {
+    try {
+      return await getJson<MyKey>('/api/me/key');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw new Error(this.#t.noKeyYet, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Offers "unlock with a passkey" when the stored key has a passkey wrap and the browser has WebAuthn. */
+  async offerPasskey(): Promise<void> {
+    if (!passkeysAvailable()) return;
+    const mine = await this.myKey().catch(() => null);
+    if (mine === null || !mine.wrapped.some((w) => w.kind === 'passkey')) return;
+    const b = el<HTMLButtonElement>('button', { type: 'button', id: 'unlock-passkey', textContent: this.#t.passkeyUnlock });
+    b.addEventListener('click', () => void this.unlockWith('passkey', unwrapWithPasskey));
+    this.#pass.after(' ', b);
   }
 
   async onPlay(): Promise<void> {

@@ -70,12 +70,19 @@ export class StaticConsole {
     return `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
   }
 
+  /** The same server by the name `localhost`: WebAuthn refuses IP-address origins as relying parties. */
+  get localhostUrl(): string {
+    return `http://localhost:${(this.#server!.address() as AddressInfo).port}`;
+  }
+
   async start(): Promise<void> {
     this.#server = createServer((req, res) => void this.handle(req, res).catch((err) => { res.statusCode = 500; res.end(String(err)); }));
     await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
   }
 
   async stop(): Promise<void> {
+    // Browsers keep idle connections open; close() alone would wait for them.
+    this.#server?.closeAllConnections();
     await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
   }
 
