@@ -4,6 +4,7 @@
  * list, so a route added here is tested for every role without more code.
  */
 import type { RouteSpec } from '../console-app.js';
+import { auditShow } from './audit-show.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -13,6 +14,7 @@ import { keysShow } from './keys-show.js';
 import { loginCheck } from './login-check.js';
 import { loginShow } from './login-show.js';
 import { logout } from './logout.js';
+import { meShow } from './me-show.js';
 import { meGrants } from './me-grants.js';
 import { meKeyCreate } from './me-key-create.js';
 import { meKeyShow } from './me-key-show.js';
@@ -20,14 +22,18 @@ import { noteCreate } from './note-create.js';
 import { recordingAudio } from './recording-audio.js';
 import { recordingMeta } from './recording-meta.js';
 import { recordingShow } from './recording-show.js';
+import { recordingsList } from './recordings-list.js';
+import { statusShow } from './status-show.js';
 import { userRecipient } from './user-recipient.js';
+import { usersShow } from './users-show.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
   home, loginShow, loginCheck, logout,
-  recordingShow,
-  keysShow,
-  grantsShow, grantRevoke,
+  recordingsList, recordingShow,
+  keysShow, meShow,
+  statusShow, auditShow,
+  usersShow, grantsShow, grantRevoke,
   // API
   meKeyShow, meKeyCreate, meGrants,
   userRecipient, grantCreate, grantDelete,
