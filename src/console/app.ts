@@ -150,8 +150,11 @@ function register(fastify: FastifyInstance, app: ConsoleApp, route: RouteSpec): 
     method: route.method,
     url: route.url,
     schema: route.schema,
-    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
+    // CSRF and Origin before schema validation: a forged request learns nothing from a 400.
+    preValidation: async (req: FastifyRequest) => {
       if (route.method !== 'GET') checkUnsafe(app, req);
+    },
+    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
       if (route.access === 'public') return;
       const viewer = req.cv.viewer;
       if (viewer === null) throw new Refusal(401, 'CV_ERR_CONSOLE_UNAUTHENTICATED');
