@@ -50,7 +50,7 @@ export function register(program: Command, ctx: CommandContext): void {
         try {
           const removed = revokeGrant(index.db, opts.user, purpose, actor, new Date());
           ctx.io.out(removed ? `callvault: grant ${purpose} of ${opts.user} revoked` : `callvault: ${opts.user} had no grant for ${purpose}`);
-          if (removed) ctx.io.err('callvault: hint: a revoked user may still hold the key in an open tab; rotate the purpose key to be sure (docs/console.md, "Rotation")');
+          if (removed) ctx.io.err('callvault: hint: a revoked user may still hold the key in an open tab; rotate the purpose key to be sure (docs/console.md, "Revocation and rotation")');
           return removed ? 0 : 1;
         } finally { index.close(); }
       }

@@ -2,7 +2,7 @@
  * Grants: a purpose's identity, wrapped (age) to one user's recipient by
  * someone who holds it. The server stores the wrapped copy and cannot open
  * it. Revoking deletes it; the user may have kept a copy in an open tab, so
- * revocation is completed by key rotation (docs/console.md, "Rotation").
+ * revocation is completed by key rotation (docs/console.md, "Revocation and rotation").
  */
 import type { Database } from 'better-sqlite3';
 import type { Purpose } from '../../policy/purpose.js';
