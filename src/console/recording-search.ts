@@ -29,8 +29,11 @@ export interface SearchQuery {
 
 export interface SearchPage { rows: OpsRecording[]; next: string | null }
 
-/** One value of the split dimension (see searchRecordings): an equality the (line|purpose, started_at) index serves in order. */
-export interface SplitValue { column: 'line' | 'purpose'; value: string }
+/** One part of a split search (see splitOf): equalities the (line, purpose, started_at) index serves in order. */
+export interface SplitValue { line?: string; purpose?: string }
+
+/** Above this many parts one query with IN-lists is cheaper than the merge. */
+const MAX_PARTS = 64;
 
 export function searchSql(q: SearchQuery, scope: Scope, only?: SplitValue): { sql: string; params: Record<string, unknown> } | null {
   if (scope.kind === 'none') return null;
@@ -46,7 +49,8 @@ export function searchSql(q: SearchQuery, scope: Scope, only?: SplitValue): { sq
     if (scope.purposes !== null) inList('purpose', 'sp', scope.purposes);
     if (scope.lines !== null) inList('line', 'sl', scope.lines);
   }
-  if (only !== undefined) add(`${only.column} = @only`, 'only', only.value);
+  if (only?.line !== undefined) add('line = @onlyLine', 'onlyLine', only.line);
+  if (only?.purpose !== undefined) add('purpose = @onlyPurpose', 'onlyPurpose', only.purpose);
   if (q.from !== undefined) add('started_at >= @from', 'from', q.from);
   if (q.to !== undefined) add('started_at < @to', 'to', q.to);
   if (q.line !== undefined) add('line = @line', 'line', q.line);
@@ -67,21 +71,27 @@ export function searchSql(q: SearchQuery, scope: Scope, only?: SplitValue): { sq
 }
 
 /**
- * The lines (or purposes) to query one by one, or null for one query. With
- * `line IN (a, b, c)` SQLite must sort every matching row to find the newest
- * 50 (800 ms on a million rows); one query per line walks the
- * (line, started_at) index newest first and stops after 51 rows, and the
- * pages merge in memory: at most 51 rows per line.
+ * The (line, purpose) pairs to query one by one, or null for one query.
+ * With `line IN (a, b, c)` SQLite must sort every matching row to find the
+ * newest 50 (800 ms on a million rows), and with a line and a purpose that
+ * never meet it walks a whole line to find nothing; one query per pair walks
+ * the (line, purpose, started_at) index newest first and stops after 51
+ * rows, and the pages merge in memory: at most 51 rows per pair. The scope's
+ * IN-lists stay in every query's WHERE clause: the split is for speed only.
  */
 export function splitOf(q: SearchQuery, scope: Scope): SplitValue[] | null {
-  if (q.line !== undefined) return null;
-  const scopeLines = scope.kind === 'some' ? scope.lines : null;
-  let lines: readonly string[] | null = scopeLines;
+  let lines: readonly string[] | null = scope.kind === 'some' ? scope.lines : null;
   if (q.teamLines !== undefined) lines = lines === null ? q.teamLines : lines.filter((l) => q.teamLines!.includes(l));
-  if (lines !== null) return lines.length > 1 ? lines.map((value) => ({ column: 'line', value })) : null;
-  const purposes = scope.kind === 'some' ? scope.purposes : null;
-  if (q.purpose === undefined && purposes !== null && purposes.length > 1) return purposes.map((value) => ({ column: 'purpose', value }));
-  return null;
+  if (q.line !== undefined) lines = lines === null || lines.includes(q.line) ? [q.line] : [];
+  let purposes: readonly string[] | null = scope.kind === 'some' ? scope.purposes : null;
+  if (q.purpose !== undefined) purposes = purposes === null || purposes.includes(q.purpose) ? [q.purpose] : [];
+  if (lines === null && purposes === null) return null;
+  const parts: SplitValue[] = [];
+  for (const line of lines ?? [undefined]) for (const purpose of purposes ?? [undefined]) parts.push({ line, purpose });
+  if (parts.length > MAX_PARTS) return null;
+  // One line or one purpose alone is an equality already: a split of one changes nothing.
+  if (parts.length === 1 && (lines === null || purposes === null)) return null;
+  return parts;
 }
 
 const newerFirst = (a: OpsRecording, b: OpsRecording) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.startedAt < b.startedAt ? 1 : -1);

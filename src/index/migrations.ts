@@ -189,6 +189,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX console_notes_recording ON console_notes (recording_id, at_ms);
 
+      -- The console's search walks one (line, purpose) pair at a time, newest first (src/console/recording-search.ts).
+      CREATE INDEX recordings_line_purpose ON recordings (line, purpose, started_at);
+
       -- Failed sign-ins per key ('user:<name>' or 'addr:<ip>') in the current window.
       CREATE TABLE console_login_throttle (
         key           TEXT PRIMARY KEY,

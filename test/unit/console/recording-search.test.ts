@@ -30,6 +30,9 @@ test('search pages equal a brute-force filter and sort, split or not', () => {
       ['team lines within scope lines', { limit: 5, teamLines: ['sales', 'insurance'] }, { kind: 'some', purposes: null, lines: ['support', 'sales'] }],
       ['duration and dates', { limit: 6, minDurationMs: 30_000, maxDurationMs: 50_000, from: new Date(base + 3_600_000).toISOString() }, { kind: 'all' }],
       ['one line, one purpose', { limit: 4, line: 'support', purpose: 'training' }, { kind: 'some', purposes: ['training', 'quality'], lines: null }],
+      ['scope lines x purposes (split by pair)', { limit: 4 }, { kind: 'some', purposes: ['quality', 'contract', 'training'], lines: ['support', 'sales'] }],
+      ['a line and a purpose that never meet', { limit: 5, line: 'sales', purpose: 'training' }, { kind: 'all' }],
+      ['a filter outside the scope', { limit: 5, line: 'insurance' }, { kind: 'some', purposes: null, lines: ['support'] }],
       ['no scope', { limit: 5 }, { kind: 'none' }],
     ];
     for (const [name, q, scope] of cases) {
@@ -54,7 +57,7 @@ test('search pages equal a brute-force filter and sort, split or not', () => {
         after = page.next;
       }
       assert.deepEqual(got, expected, name);
-      assert.ok(expected.length > 0 || scope.kind === 'none', `${name}: the case selects something`);
+      assert.equal(expected.length === 0, scope.kind === 'none' || /never meet|outside/.test(name), `${name}: selects ${expected.length}`);
     }
     assert.equal(splitOf({ limit: 5 }, { kind: 'some', purposes: null, lines: ['support', 'sales'] })?.length, 2);
     assert.equal(splitOf({ limit: 5, line: 'support' }, { kind: 'some', purposes: null, lines: ['support', 'sales'] }), null);
