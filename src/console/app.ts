@@ -13,6 +13,7 @@ import type { ConsoleApp, ConsoleDeps, RouteSpec } from './console-app.js';
 import { pageContext } from './console-app.js';
 import { isLanguage, translator } from './i18n.js';
 import { Refusal, errorBody } from './refusal.js';
+import { localized } from './error-text.js';
 import { can } from './roles.js';
 import { securityHeaders } from './security-headers.js';
 import { csrfMatches, deleteSession, findSession, sessionAge, touchSession } from './store/sessions.js';
@@ -107,6 +108,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
   });
 
   fastify.setErrorHandler(async (err: unknown, req, reply) => {
+    // An error before the session hook finished (a malformed cookie header): answer as to a stranger.
+    if (req.cv === null) req.cv = { session: null, viewer: null, expired: false, lang: app.console.defaultLanguage, t: translator(app.console.defaultLanguage) };
     let refusal: CallvaultError;
     let status: number;
     const e = err as { validation?: unknown; statusCode?: number; message?: string };
@@ -119,14 +122,16 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
       refusal = err instanceof CallvaultError ? err : new Refusal(400, 'CV_ERR_CONSOLE_BAD_REQUEST', ['internal error']);
       status = 500;
     }
-    if (req.url.startsWith('/api/')) return reply.code(status).type('application/json').send(errorBody(refusal));
+    const lang = req.cv?.lang ?? app.console.defaultLanguage;
+    if (req.url.startsWith('/api/')) return reply.code(status).type('application/json').send(errorBody(refusal, lang));
     if (status === 401) return reply.code(303).header('location', '/login').send();
-    return reply.code(status).type('text/html; charset=utf-8').send(errorView(pageContext(app, req), refusal.message, refusal.hint));
+    const text = localized(refusal, lang);
+    return reply.code(status).type('text/html; charset=utf-8').send(errorView(pageContext(app, req), text.message, text.hint));
   });
 
   fastify.setNotFoundHandler(async (req, reply) => {
     const r = new Refusal(404, 'CV_ERR_CONSOLE_NOT_FOUND', ['page']);
-    if (req.url.startsWith('/api/')) return reply.code(404).send(errorBody(r));
+    if (req.url.startsWith('/api/')) return reply.code(404).send(errorBody(r, req.cv.lang));
     return reply.code(404).type('text/html; charset=utf-8').send(errorView(pageContext(app, req), req.cv.t('error.notfound'), null));
   });
 

@@ -4,12 +4,17 @@
  * (or a redirect to /login) for pages.
  */
 import { CallvaultError, type ErrorCode } from '../errors.js';
+import { localized } from './error-text.js';
+import type { Language } from './store/users.js';
 
 export class Refusal extends CallvaultError {
   readonly status: 400 | 401 | 403 | 404 | 409 | 429;
+  /** Kept so that the message can be given again in the user's language (error-text.ts). */
+  readonly args: readonly unknown[];
   constructor(status: Refusal['status'], code: ErrorCode, args: readonly unknown[] = []) {
     super(code, args);
     this.status = status;
+    this.args = args;
   }
 }
 
@@ -17,6 +22,7 @@ export const notFound = (what: string) => new Refusal(404, 'CV_ERR_CONSOLE_NOT_F
 export const forbidden = (role: string, what: string) => new Refusal(403, 'CV_ERR_CONSOLE_FORBIDDEN', [role, what]);
 export const badRequest = (what: string) => new Refusal(400, 'CV_ERR_CONSOLE_BAD_REQUEST', [what]);
 
-export function errorBody(err: CallvaultError): { error: { code: string; message: string; hint: string } } {
-  return { error: { code: err.code, message: err.message, hint: err.hint } };
+export function errorBody(err: CallvaultError, lang: Language = 'en'): { error: { code: string; message: string; hint: string } } {
+  const text = localized(err, lang);
+  return { error: { code: err.code, message: text.message, hint: text.hint } };
 }

@@ -26,6 +26,11 @@ test('a reviewer signs in, opens a recording in scope, and fetches its ciphertex
     assert.equal(refused.json().error.code, 'CV_ERR_CONSOLE_NO_GRANT');
     assert.match(refused.json().error.message, /quality/);
 
+    const fr = await w.request(b, 'GET', `/api/recordings/${id}/audio?lang=fr`);
+    assert.equal(fr.json().error.code, 'CV_ERR_CONSOLE_NO_GRANT');
+    assert.match(fr.json().error.message, /^vous n’avez pas de clé pour la finalité quality$/);
+    assert.match(fr.json().error.hint, /callvault grant --purpose quality/);
+
     putGrant(w.index.db, { username: 'quinn', purpose: 'quality', purposeRecipient: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p', wrapped: 'x', grantedBy: 'test' }, new Date());
     const audio = await w.request(b, 'GET', `/api/recordings/${id}/audio?reason=${encodeURIComponent('coaching session')}`);
     assert.equal(audio.statusCode, 200);
