@@ -6,7 +6,7 @@ import type { Language } from './store/users.js';
 
 const en = {
   'app.title': 'callvault console',
-  'nav.recordings': 'Recordings', 'nav.status': 'Status', 'nav.audit': 'Audit', 'nav.users': 'Users', 'nav.grants': 'Grants',
+  'nav.recordings': 'Recordings', 'nav.status': 'Status', 'nav.audit': 'Audit', 'nav.subjects': 'Subject requests', 'nav.users': 'Users', 'nav.grants': 'Grants',
   'nav.keys': 'My key', 'nav.me': 'My recording windows', 'nav.logout': 'Sign out', 'nav.language': 'Français',
   'login.title': 'Sign in', 'login.username': 'User name', 'login.password': 'Password', 'login.submit': 'Sign in',
   'login.failed': 'Wrong user name or password, or the account is disabled.',
@@ -48,7 +48,7 @@ export type MessageKey = keyof typeof en;
 
 const fr: Record<MessageKey, string> = {
   'app.title': 'console callvault',
-  'nav.recordings': 'Enregistrements', 'nav.status': 'État', 'nav.audit': 'Journal d’audit', 'nav.users': 'Utilisateurs', 'nav.grants': 'Accès',
+  'nav.recordings': 'Enregistrements', 'nav.status': 'État', 'nav.audit': 'Journal d’audit', 'nav.subjects': 'Demandes des personnes', 'nav.users': 'Utilisateurs', 'nav.grants': 'Accès',
   'nav.keys': 'Ma clé', 'nav.me': 'Mes périodes d’enregistrement', 'nav.logout': 'Se déconnecter', 'nav.language': 'English',
   'login.title': 'Connexion', 'login.username': 'Nom d’utilisateur', 'login.password': 'Mot de passe', 'login.submit': 'Se connecter',
   'login.failed': 'Nom d’utilisateur ou mot de passe incorrect, ou compte désactivé.',

@@ -19,7 +19,8 @@ export type Capability =
   | 'users.manage'      // users, teams, grants pages and API
   | 'audit.read'        // the audit chain
   | 'status.read'       // the status page
-  | 'me.read';          // own page: recording windows (agents)
+  | 'me.read'           // own page: recording windows (agents)
+  | 'subjects.find';    // a data subject's recordings (right of access)
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
@@ -27,7 +28,7 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
   trainer: ['recordings.list', 'recordings.listen', 'keys.own', 'me.read'],
   supervisor: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read'],
   agent: ['me.read', 'keys.own'],
-  compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read'],
+  compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read', 'subjects.find'],
 };
 
 export function can(role: Role, capability: Capability): boolean {

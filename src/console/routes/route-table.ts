@@ -24,6 +24,8 @@ import { recordingMeta } from './recording-meta.js';
 import { recordingShow } from './recording-show.js';
 import { recordingsList } from './recordings-list.js';
 import { statusShow } from './status-show.js';
+import { subjectsFind } from './subjects-find.js';
+import { subjectsShow } from './subjects-show.js';
 import { userRecipient } from './user-recipient.js';
 import { usersShow } from './users-show.js';
 
@@ -32,7 +34,7 @@ export const ROUTES: readonly RouteSpec[] = [
   home, loginShow, loginCheck, logout,
   recordingsList, recordingShow,
   keysShow, meShow,
-  statusShow, auditShow,
+  statusShow, auditShow, subjectsShow, subjectsFind,
   usersShow, grantsShow, grantRevoke,
   // API
   meKeyShow, meKeyCreate, meGrants,

@@ -20,6 +20,7 @@ const NAV: Array<{ href: string; key: MessageKey; cap: Capability }> = [
   { href: '/recordings', key: 'nav.recordings', cap: 'recordings.list' },
   { href: '/status', key: 'nav.status', cap: 'status.read' },
   { href: '/audit', key: 'nav.audit', cap: 'audit.read' },
+  { href: '/subjects', key: 'nav.subjects', cap: 'subjects.find' },
   { href: '/users', key: 'nav.users', cap: 'users.manage' },
   { href: '/grants', key: 'nav.grants', cap: 'users.manage' },
   { href: '/keys', key: 'nav.keys', cap: 'keys.own' },

@@ -107,3 +107,21 @@ test('recordings list: filters by duration and team, pages with a cursor', async
   assert.equal((await w.request(q, 'GET', '/recordings?team=nope')).statusCode, 400);
   assert.equal((await w.request(q, 'GET', '/recordings?from=yesterday')).statusCode, 400);
 });
+
+test('subject request: the caller\'s recordings with holds, an audit row with a keyed hash, never the number', async () => {
+  const id = w.ops.add(w.index, { purpose: 'quality', caller: '+33612345678' });
+  w.ops.add(w.index, { purpose: 'quality', caller: '+33699999999' });
+  w.index.db.prepare("INSERT INTO holds (recording_id, reason, placed_by, placed_at) VALUES (?, 'litigation', 'cora', '2026-11-30T10:00:00.000Z')").run(id);
+  const c = b.get('cora')!;
+  const res = await w.request(c, 'POST', '/subjects', { form: { number: '06 12 34 56 78', reason: 'request of 2026-12-01' } });
+  assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+  clean(res.body);
+  const rows = [...res.body.matchAll(/<tr><td><a href="\/recordings\/([^"]+)">[^<]+<\/a><\/td>.*?<td>(yes|no)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(rows, [[id, 'yes']]);
+  assert.doesNotMatch(res.body, /612345678|06 12 34/);
+  const row = w.index.listAudit().at(-1)!;
+  assert.deepEqual([row.actor, row.action, row.reason, row.details.found], ['cora', 'subject-find', 'request of 2026-12-01', 1]);
+  assert.doesNotMatch(JSON.stringify(row), /612345678/);
+  const bad = await w.request(c, 'POST', '/subjects', { form: { number: 'not a number', reason: 'x' } });
+  assert.equal(bad.statusCode, 400);
+});

@@ -26,6 +26,8 @@ const EXPECTED: Record<string, string> = {
   'GET /me': ALL,
   'GET /status': 'admin qa supervisor compliance',
   'GET /audit': 'compliance',
+  'GET /subjects': 'compliance',
+  'POST /subjects': 'compliance',
   'GET /users': 'admin',
   'GET /grants': 'admin',
   'POST /grants/revoke': 'admin',
@@ -78,6 +80,7 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
   switch (key) {
     case 'POST /login': return { form: { username: 'nobody', password: 'x' } };
     case 'POST /logout': return { form: {} };
+    case 'POST /subjects': return { form: { number: '+33123456789', reason: 'matrix' } };
     case 'POST /grants/revoke': return { form: { username: 'quinn', purpose: 'training' } };
     case 'POST /api/me/key': return { json: { recipient: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p', wrapped: [{ kind: 'passphrase', data: Buffer.from('age-encryption.org/v1\n' + 'x'.repeat(200)).toString('base64') }] } };
     case 'POST /api/grants': return { json: { username: 'quinn', purpose: 'training', wrapped: Buffer.from('age-encryption.org/v1\n' + 'x'.repeat(200)).toString('base64') } };
