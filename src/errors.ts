@@ -95,6 +95,28 @@ export const catalogue = {
   CV_ERR_OPS_DATE: { message: 'not a date: %s', hint: 'use YYYY-MM-DD (local day) or an ISO-8601 instant such as 2026-11-28T15:04:05Z' },
   CV_ERR_OPS_NO_RECORDING: { message: 'no recording of %s', hint: 'check the number and ops.defaultCountry; `callvault subject find NUMBER` lists what the index holds for it' },
   CV_ERR_OPS_PURGE_FILE: { message: 'cannot delete the files of recording %s', hint: 'check the permissions of storage.dir; the recording stays marked as purging and the next `callvault purge` finishes it' },
+
+  // --- console -------------------------------------------------------------
+  CV_ERR_CONSOLE_NOT_CONFIGURED: { message: 'the config %s has no console section', hint: 'add a `console:` section (listen, tls, session) as in config/callvault.example.yaml and docs/console.md', exit: EXIT_CONFIG },
+  CV_ERR_CONSOLE_TLS: { message: 'cannot read the console certificate or key %s', hint: 'check console.tls.cert and console.tls.key (PEM files); `callvault console cert --host NAME` makes a self-signed pair', exit: EXIT_CONFIG },
+  CV_ERR_CONSOLE_LISTEN: { message: 'the console cannot listen on %s', hint: 'another process holds the port, or the address is wrong: check console.listen' },
+  CV_ERR_CONSOLE_ASSETS: { message: 'the console\'s browser bundle is missing or invalid: %s', hint: 'run `npm run build:console` (it writes dist/console/manifest.json) before starting the console' },
+  CV_ERR_CONSOLE_CERT: { message: 'cannot make a certificate: %s', hint: 'check that the openssl command is installed (Debian package openssl) and that the output directory is writable' },
+  CV_ERR_CONSOLE_UNAUTHENTICATED: { message: 'sign in first', hint: 'your session is missing, expired or revoked: sign in again at /login' },
+  CV_ERR_CONSOLE_CSRF: { message: 'the request carries no valid CSRF token', hint: 'reload the page and submit again; scripts send the token of <meta name="csrf-token"> in the x-csrf-token header' },
+  CV_ERR_CONSOLE_ORIGIN: { message: 'request refused: origin %s is not this console', hint: 'open the console at its own address (console.origin); requests from other sites are refused' },
+  CV_ERR_CONSOLE_FORBIDDEN: { message: 'the %s role may not %s', hint: 'ask an admin for a role whose job needs it (docs/console.md, "Roles")' },
+  CV_ERR_CONSOLE_NO_GRANT: { message: 'you hold no key for purpose %s', hint: 'an admin who holds that purpose\'s identity grants it with `callvault grant --purpose %s --user NAME --identity FILE` or on the Grants page' },
+  CV_ERR_CONSOLE_NOT_FOUND: { message: 'no such %s', hint: 'check the address; you only see what your role and teams allow' },
+  CV_ERR_CONSOLE_BAD_REQUEST: { message: 'invalid request: %s', hint: 'fix the field named in the message' },
+  CV_ERR_CONSOLE_KEY_EXISTS: { message: 'user %s already has a personal key', hint: 'an admin resets it with `callvault user reset NAME` (this also deletes the user\'s grants)' },
+  CV_ERR_CONSOLE_NO_KEY: { message: 'user %s has no personal key yet', hint: 'the user signs in once and creates a key on the Keys page; grant afterwards' },
+  CV_ERR_CONSOLE_THROTTLED: { message: 'too many failed sign-ins: try again after %s', hint: 'wait, or ask an admin to check the audit log for attacks on this account or address' },
+  CV_ERR_CONSOLE_USER_EXISTS: { message: 'user %s already exists', hint: 'choose another name, or use `callvault user reset` on the existing one' },
+  CV_ERR_CONSOLE_UNKNOWN_USER: { message: 'no console user named %s', hint: 'list users with `callvault user list`' },
+  CV_ERR_CONSOLE_USER_SPEC: { message: 'invalid user: %s', hint: 'see `callvault help user add`: role, teams (console.teams) and purposes must be known' },
+  CV_ERR_CONSOLE_PASSWORD: { message: 'unusable password: %s', hint: 'use at least 12 characters (a passphrase of several words is best); set CALLVAULT_PASSWORD for scripts' },
+  CV_ERR_CONSOLE_GRANT_KEY: { message: 'the identity does not belong to purpose %s: %s', hint: 'pass the identity made by `callvault keygen` whose public key is listed under archive.recipients.%s, or pass --any-recipient for a key of older recordings' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof catalogue;

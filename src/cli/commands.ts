@@ -7,8 +7,10 @@ import type { CommandContext } from './context.js';
 import { register as archive } from './archive.js';
 import { register as audit } from './audit.js';
 import { register as checkConfig } from './check-config.js';
+import { register as consoleCmd } from './console.js';
 import { register as decrypt } from './decrypt.js';
 import { register as doctor } from './doctor.js';
+import { register as grant } from './grant.js';
 import { register as hold } from './hold.js';
 import { register as keygen } from './keygen.js';
 import { register as list } from './list.js';
@@ -17,6 +19,7 @@ import { register as reindex } from './reindex.js';
 import { register as run } from './run.js';
 import { register as status } from './status.js';
 import { register as subject } from './subject.js';
+import { register as user } from './user.js';
 import { register as verify } from './verify.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
@@ -25,8 +28,10 @@ const registrations: Register[] = [
   archive,
   audit,
   checkConfig,
+  consoleCmd,
   decrypt,
   doctor,
+  grant,
   hold,
   keygen,
   list,
@@ -35,6 +40,7 @@ const registrations: Register[] = [
   run,
   status,
   subject,
+  user,
   verify,
 ];
 

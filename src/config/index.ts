@@ -1,2 +1,2 @@
-export { loadConfig, parseConfig, readSecret, type ResolvedConfig } from './load-config.js';
-export { configSchema, lineSchema, type Config, type LinePolicy, type AsteriskConfig, type FreeswitchConfig } from './schema.js';
+export { loadConfig, parseConfig, readSecret, isLoopback, type ResolvedConfig } from './load-config.js';
+export { configSchema, lineSchema, type Config, type LinePolicy, type AsteriskConfig, type FreeswitchConfig, type ConsoleConfig } from './schema.js';

@@ -63,6 +63,17 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
     storage: { dir: storageDir, spool: config.storage.spool !== undefined ? abs(config.storage.spool) : join(storageDir, 'spool') },
     privacy: { ...config.privacy, hashKeyFile: abs(config.privacy.hashKeyFile) },
   };
+  const con = resolved.console;
+  if (con !== undefined) {
+    if (con.tls === undefined && !isLoopback(con.listen.host)) {
+      throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`console.listen.host: '${con.listen.host}' is not a loopback address, so console.tls (cert and key) is required; plain HTTP is allowed on loopback only (make a certificate with \`callvault console cert --host NAME\`)`]);
+    }
+    if (con.tls !== undefined) con.tls = { cert: abs(con.tls.cert), key: abs(con.tls.key) };
+    for (const [team, lines] of Object.entries(con.teams)) {
+      const unknown = lines.filter((l) => !(l in config.lines));
+      if (unknown.length > 0) throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`console.teams.${team}: unknown line${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`]);
+    }
+  }
   const ast = resolved.pbx.asterisk;
   if (ast) {
     ast.recordings.local = abs(ast.recordings.local);
@@ -74,6 +85,11 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
     if (fs.esl.passwordFile !== undefined) fs.esl.passwordFile = abs(fs.esl.passwordFile);
   }
   return resolved;
+}
+
+/** Browsers treat only these as secure contexts over plain HTTP (WebCrypto needs one). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export function loadConfig(path: string): ResolvedConfig {

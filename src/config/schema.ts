@@ -119,6 +119,30 @@ const retentionDays = z.object({
 
 const recipientList = z.array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age recipient (age1...)')).min(1);
 
+
+/**
+ * The review console (`callvault console`, src/console, docs/console.md).
+ * Optional: a sidecar host without reviewers has no console. Teams are named
+ * sets of lines: recordings carry their line, not a team, and a call centre's
+ * teams answer its lines.
+ */
+const consoleSection = z.object({
+  listen: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(8443),
+  }).strict().default({ host: '127.0.0.1', port: 8443 }),
+  /** PEM certificate and key (`callvault console cert --host NAME` makes a self-signed pair). Plain HTTP only on loopback. */
+  tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+  /** The address browsers use, for the Origin check (default https://<listen host>:<port>). */
+  origin: z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be scheme://host[:port], no path').optional(),
+  session: z.object({
+    idleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    absoluteHours: z.number().int().min(1).max(24 * 7).default(12),
+  }).strict().default({ idleMinutes: 30, absoluteHours: 12 }),
+  defaultLanguage: z.enum(PROMPT_LANGUAGES).default('fr'),
+  teams: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'team names are letters, digits, _ and -'), z.array(z.string().min(1)).min(1)).default({}),
+}).strict();
+
 export const configSchema = z.object({
   pbx: z.object({
     type: z.enum(['asterisk', 'freeswitch']),
@@ -180,9 +204,11 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   }).strict().default({ level: 'info' }),
+  console: consoleSection.optional(),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type LinePolicy = z.infer<typeof lineSchema>;
 export type AsteriskConfig = z.infer<typeof asterisk>;
 export type FreeswitchConfig = z.infer<typeof freeswitch>;
+export type ConsoleConfig = z.infer<typeof consoleSection>;

@@ -129,6 +129,78 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'console: users, sessions, wrapped keys, grants, notes, login throttle',
+    // Owned by the review console (src/console, docs/console.md). Self-contained:
+    // it assumes only the tables of versions 1 and 2, so it applies whatever
+    // version 3 adds. The server stores no private key in clear: a user's age
+    // identity arrives wrapped by the browser (passphrase, passkey), a purpose
+    // identity arrives wrapped to the user's recipient. Session ids and CSRF
+    // tokens are kept as SHA-256 digests, so a copy of the index opens no session.
+    sql: `
+      CREATE TABLE console_users (
+        username      TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64),
+        role          TEXT NOT NULL CHECK (role IN ('admin','qa','trainer','supervisor','agent','compliance')),
+        teams         TEXT NOT NULL DEFAULT '[]',
+        purposes      TEXT NOT NULL DEFAULT '[]',
+        agent_hash    TEXT CHECK (agent_hash IS NULL OR length(agent_hash) = 64),
+        language      TEXT NOT NULL DEFAULT 'fr' CHECK (language IN ('fr','en')),
+        password_hash TEXT,
+        state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active','disabled')),
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE console_sessions (
+        id_hash        TEXT PRIMARY KEY CHECK (length(id_hash) = 64),
+        username       TEXT REFERENCES console_users (username) ON DELETE CASCADE,
+        csrf_token     TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        last_seen_at   TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX console_sessions_user ON console_sessions (username);
+      CREATE INDEX console_sessions_seen ON console_sessions (last_seen_at);
+
+      CREATE TABLE console_user_keys (
+        username   TEXT PRIMARY KEY REFERENCES console_users (username) ON DELETE CASCADE,
+        recipient  TEXT NOT NULL CHECK (recipient LIKE 'age1%'),
+        wrapped    TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE console_grants (
+        username          TEXT NOT NULL REFERENCES console_users (username) ON DELETE CASCADE,
+        purpose           TEXT NOT NULL CHECK (purpose IN ('quality','training','analysis','contract','regulatory')),
+        purpose_recipient TEXT NOT NULL CHECK (purpose_recipient LIKE 'age1%'),
+        wrapped           TEXT NOT NULL,
+        granted_by        TEXT NOT NULL,
+        granted_at        TEXT NOT NULL,
+        PRIMARY KEY (username, purpose)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE console_notes (
+        id            INTEGER PRIMARY KEY,
+        recording_id  TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        at_ms         INTEGER NOT NULL CHECK (at_ms >= 0),
+        text          TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 2000),
+        author        TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX console_notes_recording ON console_notes (recording_id, at_ms);
+
+      -- The console's search walks one (line, purpose) pair at a time, newest first (src/console/recording-search.ts).
+      CREATE INDEX recordings_line_purpose ON recordings (line, purpose, started_at);
+
+      -- Failed sign-ins per key ('user:<name>' or 'addr:<ip>') in the current window.
+      CREATE TABLE console_login_throttle (
+        key           TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL CHECK (failures >= 0),
+        window_start  TEXT NOT NULL,
+        locked_until  TEXT
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -37,8 +37,8 @@ test('a new index is created 0600, in WAL mode, with foreign keys, at the latest
 
 test('migrations apply in order, each in its own transaction; a failing one leaves the previous version', () => withDir((dir) => {
   const db = new BetterSqlite3(join(dir, 'i.sqlite'));
-  const good: Migration = { version: MIGRATIONS.length + 1, name: 'add notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)' };
-  const bad: Migration = { version: MIGRATIONS.length + 2, name: 'broken', sql: 'CREATE TABLE half (id INTEGER); CREATE TABLE half (id INTEGER)' };
+  const good: Migration = { version: SCHEMA_VERSION + 1, name: 'add notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)' };
+  const bad: Migration = { version: SCHEMA_VERSION + 2, name: 'broken', sql: 'CREATE TABLE half (id INTEGER); CREATE TABLE half (id INTEGER)' };
   assert.deepEqual(migrate(db, [...MIGRATIONS, good]), [...MIGRATIONS.map((m) => m.version), good.version]);
   assert.throws(() => migrate(db, [...MIGRATIONS, good, bad]), (e: unknown) => isCallvaultError(e, 'CV_ERR_INDEX_MIGRATION') && /broken/.test(e.message));
   assert.equal(currentVersion(db), good.version);

@@ -1,0 +1,18 @@
+/** GET /recordings/:id (roles that list recordings; object in scope): the recording page. */
+import type { RouteSpec } from '../console-app.js';
+import { pageContext, viewerOf } from '../console-app.js';
+import { holdsOf } from '../../index/ops-rows.js';
+import { can } from '../roles.js';
+import { recordingShowView } from '../views/recording-show.js';
+import { recordingParams, visibleRecording } from './recording-access.js';
+
+export const recordingShow: RouteSpec = {
+  method: 'GET', url: '/recordings/:id', access: 'recordings.list', kind: 'page',
+  schema: { params: recordingParams, querystring: { type: 'object', properties: { lang: { type: 'string', enum: ['fr', 'en'] } } } },
+  async handler(app, req, reply) {
+    const viewer = viewerOf(req);
+    const rec = visibleRecording(app, viewer, (req.params as { id: string }).id);
+    const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen') };
+    return reply.type('text/html; charset=utf-8').send(recordingShowView(pageContext(app, req), model));
+  },
+};

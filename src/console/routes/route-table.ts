@@ -1,0 +1,43 @@
+/**
+ * Every route of the console, in one table (Miniflux's routes.go): each
+ * names who may call it (`access`), and the role-by-route test walks this
+ * list, so a route added here is tested for every role without more code.
+ */
+import type { RouteSpec } from '../console-app.js';
+import { auditShow } from './audit-show.js';
+import { grantCreate } from './grant-create.js';
+import { grantDelete } from './grant-delete.js';
+import { grantRevoke } from './grant-revoke.js';
+import { grantsShow } from './grants-show.js';
+import { home } from './home.js';
+import { keysShow } from './keys-show.js';
+import { loginCheck } from './login-check.js';
+import { loginShow } from './login-show.js';
+import { logout } from './logout.js';
+import { meShow } from './me-show.js';
+import { meGrants } from './me-grants.js';
+import { meKeyCreate } from './me-key-create.js';
+import { meKeyShow } from './me-key-show.js';
+import { noteCreate } from './note-create.js';
+import { recordingAudio } from './recording-audio.js';
+import { recordingMeta } from './recording-meta.js';
+import { recordingShow } from './recording-show.js';
+import { recordingsList } from './recordings-list.js';
+import { statusShow } from './status-show.js';
+import { subjectsFind } from './subjects-find.js';
+import { subjectsShow } from './subjects-show.js';
+import { userRecipient } from './user-recipient.js';
+import { usersShow } from './users-show.js';
+
+export const ROUTES: readonly RouteSpec[] = [
+  // pages
+  home, loginShow, loginCheck, logout,
+  recordingsList, recordingShow,
+  keysShow, meShow,
+  statusShow, auditShow, subjectsShow, subjectsFind,
+  usersShow, grantsShow, grantRevoke,
+  // API
+  meKeyShow, meKeyCreate, meGrants,
+  userRecipient, grantCreate, grantDelete,
+  recordingMeta, recordingAudio, noteCreate,
+];

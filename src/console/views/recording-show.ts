@@ -1,0 +1,52 @@
+/** GET /recordings/:id: metadata, holds, access trail, and the player section of the contract (bundle `player`). */
+import { html } from '../html.js';
+import type { AuditEntry } from '../../index/types.js';
+import type { HoldRow, OpsRecording } from '../../index/ops-rows.js';
+import { layout, type PageContext } from './layout.js';
+import { auditTable } from './audit-table.js';
+import { durationText, timeText } from './format.js';
+
+export interface RecordingShowModel {
+  rec: OpsRecording;
+  holds: HoldRow[];
+  trail: AuditEntry[];
+  canListen: boolean;
+}
+
+export function recordingShowView(ctx: PageContext, m: RecordingShowModel): string {
+  const { t } = ctx;
+  const r = m.rec;
+  const pauses = r.pauses.map((p) => `${durationText(p.startOffsetMs)}–${p.endOffsetMs === null ? durationText(r.durationMs) : durationText(p.endOffsetMs)} (${p.outcome})`);
+  const body = html`
+<section aria-labelledby="meta-h"><h2 id="meta-h">${t('show.metadata')}</h2>
+<table id="recording-meta"><tbody>
+<tr><th scope="row">${t('rec.started')}</th><td>${timeText(r.startedAt)}</td></tr>
+<tr><th scope="row">${t('rec.duration')}</th><td>${durationText(r.durationMs)}</td></tr>
+<tr><th scope="row">${t('rec.line')}</th><td>${r.line}</td></tr>
+<tr><th scope="row">${t('rec.purpose')}</th><td>${r.purpose}</td></tr>
+<tr><th scope="row">${t('rec.status')}</th><td>${r.status}</td></tr>
+<tr><th scope="row">${t('show.decision')}</th><td>${r.decision}</td></tr>
+<tr><th scope="row">${t('show.consent')}</th><td>${r.consent}</td></tr>
+<tr><th scope="row">${t('show.channels')}</th><td>${r.channels === 2 ? 'caller, agent' : 'mixed'} · ${r.sampleRate} Hz</td></tr>
+<tr><th scope="row">${t('show.retention')}</th><td>${timeText(r.retentionUntil)}</td></tr>
+<tr><th scope="row">${t('show.pauses')}</th><td>${pauses.length === 0 ? '—' : pauses.join(', ')}</td></tr>
+</tbody></table></section>
+<section aria-labelledby="holds-h"><h2 id="holds-h">${t('show.holds')}</h2>
+${m.holds.length === 0 ? html`<p>${t('show.noHolds')}</p>` : html`<ul id="holds">${m.holds.map((h) => html`<li>${h.reason} — ${t('show.placedBy', h.placedBy, timeText(h.placedAt))}${h.releasedAt !== null ? html`, ${t('show.released', timeText(h.releasedAt))}` : null}</li>`)}</ul>`}
+</section>
+<section aria-labelledby="player-h"><h2 id="player-h">${t('show.player')}</h2>
+${m.canListen ? html`<section id="player" data-recording-id="${r.id}" data-audio-url="/api/recordings/${r.id}/audio" data-meta-url="/api/recordings/${r.id}/meta" data-notes-url="/api/recordings/${r.id}/notes" data-duration-ms="${r.durationMs}" data-channels="${r.channels}">
+<label for="unlock-passphrase">${t('show.unlock')}</label>
+<input id="unlock-passphrase" type="password" autocomplete="off">
+<label for="access-reason">${t('show.reason')}</label>
+<input id="access-reason" value="${t('show.reasonDefault')}" maxlength="500">
+<p><button id="play-button" type="button">${t('show.play')}</button></p>
+<p id="player-message" role="status"></p>
+<audio id="audio" controls></audio>
+</section>` : html`<p id="player-message" role="status">${t('show.noPlayer')}</p>`}
+</section>
+<section aria-labelledby="trail-h"><h2 id="trail-h">${t('show.audit')}</h2>
+${auditTable(t, m.trail, false)}
+</section>`;
+  return layout(ctx, t('show.title', r.id), body, m.canListen ? ['player'] : []).text;
+}
