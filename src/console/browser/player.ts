@@ -219,6 +219,8 @@ class Player {
   async load(): Promise<void> {
     const t = this.#t;
     const meta = this.#meta ?? (this.#meta = await getJson<RecordingMeta>(this.#section.dataset.metaUrl!));
+    // Before the fetch: a browser that cannot play the file should not leave an access in the audit.
+    if (this.#audio.canPlayType('audio/ogg; codecs=opus') === '') throw new Error(t.cannotPlay);
     const reason = this.#reason.value.trim() === '' ? DEFAULT_REASON : this.#reason.value.trim();
     this.#status.show(t.fetching);
     // The ciphertext first: the server decides (grant, role, scope) and audits the access.
@@ -238,7 +240,6 @@ class Player {
     performance.mark('cv-decrypted');
     const blobUrl = URL.createObjectURL(reply.audio);
     this.#state = { kind: 'loaded', url: blobUrl };
-    if (this.#audio.canPlayType('audio/ogg; codecs=opus') === '') throw new Error(t.cannotPlay);
     this.#audio.src = blobUrl;
     this.#audio.playbackRate = Number(this.#speed.value);
     this.#audio.addEventListener('playing', () => {

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Caller, InProcessDaemon, ensureSandbox, repo, waitForArchived, writeStack, type StackFiles } from '../../e2e/support/call-harness.js';
 import type { RecordingRow } from '../../../src/index/types.js';
+import { buildBundle } from './static-console.js';
 
 export const PURPOSE_PASSPHRASE = 'quality team key passphrase';
 export const PASSWORD = 'a long console password 42';
@@ -57,6 +58,8 @@ async function recordCall(files: StackFiles): Promise<RecordingRow> {
 }
 
 export async function startConsoleStack(users: Array<{ name: string; role: string; purposes?: string[] }>): Promise<ConsoleStack> {
+  // The console serves dist/console: build it from this checkout, never test a stale bundle.
+  buildBundle();
   const port = await freePort();
   const files = writeStack(`
   regulated: { mode: mandatory, purpose: quality }`, `
