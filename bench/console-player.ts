@@ -67,7 +67,9 @@ try {
       await page.waitForFunction(() => /Key unlocked/.test(document.getElementById('player-message')?.textContent ?? ''), null, { timeout: 60_000 });
       const unlockMs = Date.now() - t0;
       await page.click('#play-button');
-      const t = await waitPlaying(page);
+      const t = await waitPlaying(page).catch(async (err: unknown) => {
+        throw new Error(`no audio: the page says "${await page.textContent('#player-message')}"; console: ${browser.errors.join(' | ')}`, { cause: err });
+      });
       rows.push({ unlockMs, clickToAudioMs: t.clickToAudioMs, decryptMs: t.decryptMs });
       if (i === runs - 1 && values.screenshot !== undefined) {
         await page.waitForSelector('#player[data-waveform=drawn]', { timeout: 60_000 });
