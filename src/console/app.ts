@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { CallvaultError } from '../errors.js';
 import { assetFor } from './assets.js';
+import { OidcClient } from './oidc.js';
 import type { ConsoleApp, ConsoleDeps, RouteSpec } from './console-app.js';
 import { pageContext } from './console-app.js';
 import { isLanguage, translator } from './i18n.js';
@@ -37,13 +38,15 @@ function makeApp(deps: ConsoleDeps): ConsoleApp {
   const now = deps.now ?? (() => new Date());
   const consoleConfig = deps.config.console;
   if (consoleConfig === undefined) throw new CallvaultError('CV_ERR_CONSOLE_NOT_CONFIGURED', [deps.config.source]);
+  const origin = originOf(deps);
   return {
     config: deps.config,
     console: consoleConfig,
     index: deps.index,
     manifest: deps.manifest,
     hasher: deps.hasher ?? null,
-    origin: originOf(deps),
+    origin,
+    oidc: consoleConfig.oidc === undefined ? null : new OidcClient(consoleConfig.oidc, origin),
     now,
     audit(actor, action, details, recordingId = null, reason = null) {
       deps.index.appendAudit({ actor, action, details, recordingId, reason, at: now() });

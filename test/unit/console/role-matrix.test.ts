@@ -19,6 +19,8 @@ const EXPECTED: Record<string, string> = {
   'GET /': ALL,
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': ALL,
   'GET /recordings': 'qa trainer supervisor compliance',
   'GET /recordings/:id': 'qa trainer supervisor compliance',
