@@ -18,7 +18,7 @@ import { localized } from './error-text.js';
 import { can } from './roles.js';
 import { securityHeaders } from './security-headers.js';
 import { csrfMatches, deleteSession, findSession, sessionAge, touchSession } from './store/sessions.js';
-import { getUser } from './store/users.js';
+import { getUser, setLanguage } from './store/users.js';
 import { STYLESHEET, STYLESHEET_FILE } from './style.js';
 import { ROUTES } from './routes/route-table.js';
 import { errorView } from './views/error-page.js';
@@ -107,6 +107,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     }
     const q = (req.query ?? {}) as Record<string, unknown>;
     const lang = isLanguage(q.lang) ? q.lang : viewer?.language ?? app.console.defaultLanguage;
+    // The language switch is the user's choice: remembered for the next pages and sessions.
+    if (viewer !== null && isLanguage(q.lang) && q.lang !== viewer.language) setLanguage(db, viewer.username, q.lang, t0);
     req.cv = { session, viewer, expired, lang, t: translator(lang) };
   });
 
