@@ -174,8 +174,8 @@ function register(fastify: FastifyInstance, app: ConsoleApp, route: RouteSpec): 
       void reply;
     },
     handler: async (req, reply) => {
-      if (route.kind === 'page') reply.header('cache-control', 'no-store');
-      else reply.header('cache-control', 'no-store');
+      // Pages and answers carry personal data or a CSRF token: never cached (a route may say otherwise).
+      reply.header('cache-control', 'no-store');
       return route.handler(app, req, reply);
     },
   });

@@ -5,6 +5,7 @@
  */
 import type { RouteSpec } from '../console-app.js';
 import { auditShow } from './audit-show.js';
+import { favicon } from './favicon.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -33,7 +34,7 @@ import { usersShow } from './users-show.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
-  home, loginShow, loginCheck, logout, oidcStart, oidcCallback,
+  home, favicon, loginShow, loginCheck, logout, oidcStart, oidcCallback,
   recordingsList, recordingShow,
   keysShow, meShow,
   statusShow, auditShow, subjectsShow, subjectsFind,

@@ -17,6 +17,7 @@ const ALL = 'admin qa trainer supervisor agent compliance';
 /** Route -> roles that pass the access check ('public': no sign-in needed). */
 const EXPECTED: Record<string, string> = {
   'GET /': ALL,
+  'GET /favicon.ico': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
   'GET /login/oidc': 'public',
