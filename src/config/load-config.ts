@@ -69,6 +69,13 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
       throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`console.listen.host: '${con.listen.host}' is not a loopback address, so console.tls (cert and key) is required; plain HTTP is allowed on loopback only (make a certificate with \`callvault console cert --host NAME\`)`]);
     }
     if (con.tls !== undefined) con.tls = { cert: abs(con.tls.cert), key: abs(con.tls.key) };
+    if (con.oidc !== undefined) {
+      if (con.oidc.clientSecretFile !== undefined) con.oidc.clientSecretFile = abs(con.oidc.clientSecretFile);
+      const issuer = new URL(con.oidc.issuer);
+      if (issuer.protocol !== 'https:' && !isLoopback(issuer.hostname.replace(/^\[|\]$/g, ''))) {
+        throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`console.oidc.issuer: ${con.oidc.issuer} must be https (plain http only for a provider on loopback)`]);
+      }
+    }
     for (const [team, lines] of Object.entries(con.teams)) {
       const unknown = lines.filter((l) => !(l in config.lines));
       if (unknown.length > 0) throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`console.teams.${team}: unknown line${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`]);

@@ -140,6 +140,21 @@ const consoleSection = z.object({
     absoluteHours: z.number().int().min(1).max(24 * 7).default(12),
   }).strict().default({ idleMinutes: 30, absoluteHours: 12 }),
   defaultLanguage: z.enum(PROMPT_LANGUAGES).default('fr'),
+  /**
+   * Optional OpenID Connect sign-in (authorization code + PKCE). The identity
+   * provider proves who signs in; the role, teams and purposes stay the local
+   * user's (`callvault user add`): a provider user without a local user is refused.
+   */
+  oidc: z.object({
+    issuer: z.string().regex(/^https?:\/\/\S+$/, 'must be the issuer URL'),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    clientSecretFile: z.string().min(1).optional(),
+    /** The claim that names the local user. */
+    usernameClaim: z.string().min(1).default('preferred_username'),
+    /** The sign-in button's text. */
+    label: z.string().min(1).max(60).default('OpenID Connect'),
+  }).strict().optional(),
   teams: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'team names are letters, digits, _ and -'), z.array(z.string().min(1)).min(1)).default({}),
 }).strict();
 

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { CallvaultError } from '../errors.js';
 import { assetFor } from './assets.js';
+import { OidcClient } from './oidc.js';
 import type { ConsoleApp, ConsoleDeps, RouteSpec } from './console-app.js';
 import { pageContext } from './console-app.js';
 import { isLanguage, translator } from './i18n.js';
@@ -17,7 +18,7 @@ import { localized } from './error-text.js';
 import { can } from './roles.js';
 import { securityHeaders } from './security-headers.js';
 import { csrfMatches, deleteSession, findSession, sessionAge, touchSession } from './store/sessions.js';
-import { getUser } from './store/users.js';
+import { getUser, setLanguage } from './store/users.js';
 import { STYLESHEET, STYLESHEET_FILE } from './style.js';
 import { ROUTES } from './routes/route-table.js';
 import { errorView } from './views/error-page.js';
@@ -37,13 +38,15 @@ function makeApp(deps: ConsoleDeps): ConsoleApp {
   const now = deps.now ?? (() => new Date());
   const consoleConfig = deps.config.console;
   if (consoleConfig === undefined) throw new CallvaultError('CV_ERR_CONSOLE_NOT_CONFIGURED', [deps.config.source]);
+  const origin = originOf(deps);
   return {
     config: deps.config,
     console: consoleConfig,
     index: deps.index,
     manifest: deps.manifest,
     hasher: deps.hasher ?? null,
-    origin: originOf(deps),
+    origin,
+    oidc: consoleConfig.oidc === undefined ? null : new OidcClient(consoleConfig.oidc, origin),
     now,
     audit(actor, action, details, recordingId = null, reason = null) {
       deps.index.appendAudit({ actor, action, details, recordingId, reason, at: now() });
@@ -104,6 +107,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     }
     const q = (req.query ?? {}) as Record<string, unknown>;
     const lang = isLanguage(q.lang) ? q.lang : viewer?.language ?? app.console.defaultLanguage;
+    // The language switch is the user's choice: remembered for the next pages and sessions.
+    if (viewer !== null && isLanguage(q.lang) && q.lang !== viewer.language) setLanguage(db, viewer.username, q.lang, t0);
     req.cv = { session, viewer, expired, lang, t: translator(lang) };
   });
 
@@ -169,8 +174,8 @@ function register(fastify: FastifyInstance, app: ConsoleApp, route: RouteSpec): 
       void reply;
     },
     handler: async (req, reply) => {
-      if (route.kind === 'page') reply.header('cache-control', 'no-store');
-      else reply.header('cache-control', 'no-store');
+      // Pages and answers carry personal data or a CSRF token: never cached (a route may say otherwise).
+      reply.header('cache-control', 'no-store');
       return route.handler(app, req, reply);
     },
   });

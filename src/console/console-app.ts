@@ -10,6 +10,7 @@ import type { ConsoleConfig } from '../config/schema.js';
 import type { RecordingIndex } from '../index/index.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import type { AssetManifest } from './assets.js';
+import type { OidcClient } from './oidc.js';
 import type { Capability } from './roles.js';
 import type { SessionRow } from './store/sessions.js';
 import type { ConsoleUser, Language } from './store/users.js';
@@ -37,6 +38,8 @@ export interface ConsoleApp {
   readonly manifest: AssetManifest | null;
   readonly hasher: KeyedHasher | null;
   readonly origin: string;
+  /** Null when console.oidc is not configured. */
+  readonly oidc: OidcClient | null;
   now(): Date;
   audit(actor: string, action: string, details: Record<string, unknown>, recordingId?: string | null, reason?: string | null): void;
 }

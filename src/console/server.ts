@@ -54,7 +54,12 @@ export async function startConsole(config: ResolvedConfig, assetDir: string): Pr
   const absMs = c.session.absoluteHours * 3_600_000;
   const sweep = setInterval(() => {
     const now = Date.now();
-    try { sweepSessions(index.db, new Date(now - idleMs), new Date(now - absMs)); } catch { /* a locked index: next sweep */ }
+    try {
+      sweepSessions(index.db, new Date(now - idleMs), new Date(now - absMs));
+      // Throttle rows whose window and lock are over say nothing any more; pending OIDC sign-ins expire in 10 minutes.
+      index.db.prepare('DELETE FROM console_login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)').run(new Date(now - 86_400_000).toISOString(), new Date(now).toISOString());
+      index.db.prepare('DELETE FROM console_oidc_pending WHERE created_at < ?').run(new Date(now - 600_000).toISOString());
+    } catch { /* a locked index: the next sweep */ }
   }, 60_000);
   sweep.unref();
   const addr = app.server.address();

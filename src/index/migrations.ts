@@ -192,6 +192,15 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The console's search walks one (line, purpose) pair at a time, newest first (src/console/recording-search.ts).
       CREATE INDEX recordings_line_purpose ON recordings (line, purpose, started_at);
 
+      -- OpenID Connect sign-ins under way: bound to the browser's anonymous session, used once.
+      CREATE TABLE console_oidc_pending (
+        state          TEXT PRIMARY KEY,
+        session_hash   TEXT NOT NULL CHECK (length(session_hash) = 64),
+        code_verifier  TEXT NOT NULL,
+        nonce          TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
       -- Failed sign-ins per key ('user:<name>' or 'addr:<ip>') in the current window.
       CREATE TABLE console_login_throttle (
         key           TEXT PRIMARY KEY,

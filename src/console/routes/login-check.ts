@@ -8,11 +8,10 @@
 import type { RouteSpec } from '../console-app.js';
 import { pageContext } from '../console-app.js';
 import { verifyPassword } from '../passwords.js';
-import { createSession, deleteSession } from '../store/sessions.js';
 import { getUser } from '../store/users.js';
-import { clearThrottle, getThrottle, putThrottle } from '../store/throttle-store.js';
+import { getThrottle, putThrottle } from '../store/throttle-store.js';
 import { ACCOUNT_RULE, ADDRESS_RULE, afterFailure, checkThrottle } from '../throttle-policy.js';
-import { sessionCookie } from '../session-cookie.js';
+import { completeSignIn } from '../sign-in.js';
 import { loginView } from '../views/login.js';
 
 export const loginCheck: RouteSpec = {
@@ -53,12 +52,6 @@ export const loginCheck: RouteSpec = {
       return reply.code(401).type('text/html; charset=utf-8').send(loginView(ctx, ctx.t('login.failed'), typed));
     }
 
-    const { token } = db.transaction(() => {
-      if (req.cv.session !== null) deleteSession(db, req.cv.session.idHash);
-      clearThrottle(db, userKey);
-      app.audit(username, 'console.sign-in', { address, role: user.role });
-      return createSession(db, username, now);
-    }).immediate();
-    return reply.code(303).header('set-cookie', sessionCookie(token, app.console.session.absoluteHours * 3600)).header('location', '/').send();
+    return completeSignIn(app, req, reply, user, { method: 'password' });
   },
 };

@@ -16,6 +16,6 @@ export const loginShow: RouteSpec = {
       reply.header('set-cookie', sessionCookie(token, app.console.session.absoluteHours * 3600));
     }
     const ctx = pageContext(app, req);
-    return reply.type('text/html; charset=utf-8').send(loginView(ctx, req.cv.expired ? ctx.t('login.expired') : null));
+    return reply.type('text/html; charset=utf-8').send(loginView(ctx, req.cv.expired ? ctx.t('login.expired') : null, '', app.oidc?.settings.label ?? null));
   },
 };

@@ -5,6 +5,7 @@
  */
 import type { RouteSpec } from '../console-app.js';
 import { auditShow } from './audit-show.js';
+import { favicon } from './favicon.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -19,6 +20,8 @@ import { meGrants } from './me-grants.js';
 import { meKeyCreate } from './me-key-create.js';
 import { meKeyShow } from './me-key-show.js';
 import { noteCreate } from './note-create.js';
+import { oidcCallback } from './oidc-callback.js';
+import { oidcStart } from './oidc-start.js';
 import { recordingAudio } from './recording-audio.js';
 import { recordingMeta } from './recording-meta.js';
 import { recordingShow } from './recording-show.js';
@@ -31,7 +34,7 @@ import { usersShow } from './users-show.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
-  home, loginShow, loginCheck, logout,
+  home, favicon, loginShow, loginCheck, logout, oidcStart, oidcCallback,
   recordingsList, recordingShow,
   keysShow, meShow,
   statusShow, auditShow, subjectsShow, subjectsFind,

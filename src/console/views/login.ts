@@ -2,7 +2,7 @@
 import { html } from '../html.js';
 import { layout, type PageContext } from './layout.js';
 
-export function loginView(ctx: PageContext, message: string | null, username = ''): string {
+export function loginView(ctx: PageContext, message: string | null, username = '', oidcLabel: string | null = null): string {
   const { t } = ctx;
   return layout(ctx, t('login.title'), html`
 ${message !== null ? html`<p class="message" role="alert" id="login-message">${message}</p>` : null}
@@ -13,5 +13,6 @@ ${message !== null ? html`<p class="message" role="alert" id="login-message">${m
 <label for="password">${t('login.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <p><button type="submit">${t('login.submit')}</button></p>
-</form>`).text;
+</form>
+${oidcLabel !== null ? html`<p><a id="oidc-login" href="/login/oidc">${oidcLabel}</a></p>` : null}`).text;
 }

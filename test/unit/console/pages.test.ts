@@ -70,9 +70,15 @@ test('French or English by the user\'s choice, on every page', async () => {
     assert.match(f.body, /<html lang="fr">/, path);
     assert.match(f.body, new RegExp(`<h1>${fr}</h1>`), path);
     clean(f.body);
-    const e = await w.request(b.get(user)!, 'GET', path);
+    const e = await w.request(b.get(user)!, 'GET', `${path}?lang=en`);
     assert.match(e.body, new RegExp(`<h1>${en}</h1>`), path);
   }
+  // The switch is remembered: the next page without ?lang= stays in French, until switched back.
+  const q = b.get('quinn')!;
+  await w.request(q, 'GET', '/keys?lang=fr');
+  assert.match((await w.request(q, 'GET', '/recordings')).body, /<html lang="fr">/);
+  await w.request(q, 'GET', '/keys?lang=en');
+  assert.match((await w.request(q, 'GET', '/recordings')).body, /<html lang="en">/);
   const login = await w.app.inject({ method: 'GET', url: '/login?lang=fr' });
   assert.match(login.body, /<label for="username">Nom d’utilisateur<\/label>/);
 });

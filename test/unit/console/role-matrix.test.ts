@@ -17,8 +17,11 @@ const ALL = 'admin qa trainer supervisor agent compliance';
 /** Route -> roles that pass the access check ('public': no sign-in needed). */
 const EXPECTED: Record<string, string> = {
   'GET /': ALL,
+  'GET /favicon.ico': 'public',
   'GET /login': 'public',
   'POST /login': 'public',
+  'GET /login/oidc': 'public',
+  'GET /login/oidc/callback': 'public',
   'POST /logout': ALL,
   'GET /recordings': 'qa trainer supervisor compliance',
   'GET /recordings/:id': 'qa trainer supervisor compliance',
