@@ -12,6 +12,8 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+# The console's browser bundle is built by `prepare` too (esbuild, a dev dependency).
+COPY scripts/build-console.mjs ./scripts/build-console.mjs
 # npm ci runs `prepare` (the TypeScript build into dist/); then drop the dev tools.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
