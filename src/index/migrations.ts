@@ -218,7 +218,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // evaluation has no foreign key to its recording: the audio usually goes
     // after 6 months and the row with it, the evaluation stays its year
     // (retention_until), so it copies the line, agent hash and call time it is
-    // reported by. A used form version is immutable, enforced here too.
+    // reported by, and the caller's keyed hash (notes may hold the caller's
+    // personal data: subject requests must find them). A used form version is
+    // immutable, enforced here too.
     sql: `
       CREATE TABLE quality_forms (
         id          TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
@@ -249,6 +251,7 @@ export const MIGRATIONS: readonly Migration[] = [
         form_id          TEXT NOT NULL,
         form_version     INTEGER NOT NULL,
         agent_hash       TEXT CHECK (agent_hash IS NULL OR length(agent_hash) = 64),
+        caller_hash      TEXT CHECK (caller_hash IS NULL OR length(caller_hash) = 64),
         line             TEXT NOT NULL,
         call_started_at  TEXT NOT NULL,
         evaluator        TEXT NOT NULL,
@@ -265,6 +268,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quality_evaluations_agent ON quality_evaluations (agent_hash, call_started_at) WHERE agent_hash IS NOT NULL;
       CREATE INDEX quality_evaluations_line ON quality_evaluations (line, call_started_at);
       CREATE INDEX quality_evaluations_recording ON quality_evaluations (recording_id);
+      -- A caller's subject request finds the notes about their calls after the audio is gone.
+      CREATE INDEX quality_evaluations_caller ON quality_evaluations (caller_hash) WHERE caller_hash IS NOT NULL;
       CREATE INDEX quality_evaluations_retention ON quality_evaluations (retention_until);
       CREATE INDEX quality_evaluations_evaluator ON quality_evaluations (evaluator, state);
 

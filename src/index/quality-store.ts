@@ -74,9 +74,9 @@ export function createEvaluation(db: Database, e: NewEvaluation): CreateResult {
     const used = db.prepare('UPDATE quality_form_versions SET first_used_at = COALESCE(first_used_at, ?) WHERE form_id = ? AND version = ?').run(at, e.form.id, e.form.version);
     if (used.changes === 0) return { created: false, reason: 'unknown-form' };
     const state: EvaluationState = { state: 'draft' };
-    db.prepare(`INSERT INTO quality_evaluations (id, recording_id, form_id, form_version, agent_hash, line, call_started_at, evaluator, state, state_detail, created_at, updated_at, retention_until)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(e.id, e.recordingId, e.form.id, e.form.version, rec.agentHash, rec.line, rec.startedAt, e.evaluator, state.state, JSON.stringify(state), at, at, evaluationDeadline(e.now).toISOString());
+    db.prepare(`INSERT INTO quality_evaluations (id, recording_id, form_id, form_version, agent_hash, caller_hash, line, call_started_at, evaluator, state, state_detail, created_at, updated_at, retention_until)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(e.id, e.recordingId, e.form.id, e.form.version, rec.agentHash, rec.callerHash, rec.line, rec.startedAt, e.evaluator, state.state, JSON.stringify(state), at, at, evaluationDeadline(e.now).toISOString());
     appendAudit(db, { actor: e.evaluator, action: 'evaluation.create', recordingId: e.recordingId, at: e.now, details: { evaluation: e.id, form: e.form.id, version: e.form.version } });
     return { created: true };
   }).immediate();
@@ -201,5 +201,49 @@ export function purgeExpiredEvaluations(db: Database, now: Date, actor: string, 
       appendAudit(db, { actor, action: 'evaluation.purge', recordingId: e.recording_id, reason: d.reason, at: now, details: { evaluation: e.id, form: e.form_id, version: e.form_version, retentionUntil: e.retention_until } });
     }
     return report;
+  }).immediate();
+}
+
+/** What a caller's subject request sees of the evaluations of their calls: the free text, which may be about them. */
+export interface SubjectEvaluation {
+  evaluationId: string;
+  recordingId: string;
+  callStartedAt: string;
+  notes: Array<{ atMs: number; text: string }>;
+  comments: string[];
+}
+
+/** Evaluations of a caller's calls, found by keyed hash, still there after the audio went. */
+export function evaluationsByCallerHashes(db: Database, hashes: readonly string[]): SubjectEvaluation[] {
+  if (hashes.length === 0) return [];
+  const rows = db.prepare(`SELECT id, recording_id, call_started_at FROM quality_evaluations WHERE caller_hash IN (${hashes.map(() => '?').join(', ')}) ORDER BY call_started_at, id`)
+    .all(...hashes) as Array<{ id: string; recording_id: string; call_started_at: string }>;
+  const comments = db.prepare('SELECT comment FROM quality_answers WHERE evaluation_id = ? AND comment IS NOT NULL ORDER BY question_id');
+  return rows.map((r) => ({
+    evaluationId: r.id, recordingId: r.recording_id, callStartedAt: r.call_started_at,
+    notes: evaluationNotes(db, r.id).map((n) => ({ atMs: n.atMs, text: n.text })),
+    comments: (comments.all(r.id) as Array<{ comment: string }>).map((c) => c.comment),
+  }));
+}
+
+/**
+ * A caller's erasure: the notes and answer comments of evaluations of their
+ * calls are deleted (they may be about the caller), and the caller hash is
+ * dropped; answers and scores stay, they are about the agent's work. An
+ * evaluation whose recording is held is left whole. Returns the ids scrubbed.
+ */
+export function eraseCallerTextFromEvaluations(db: Database, hashes: readonly string[], audit: { actor: string; reason: string; now: Date }): string[] {
+  if (hashes.length === 0) return [];
+  return db.transaction((): string[] => {
+    const rows = db.prepare(`SELECT id, recording_id FROM quality_evaluations e WHERE caller_hash IN (${hashes.map(() => '?').join(', ')})
+        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.recording_id = e.recording_id AND h.released_at IS NULL) ORDER BY id`)
+      .all(...hashes) as Array<{ id: string; recording_id: string }>;
+    for (const r of rows) {
+      db.prepare('DELETE FROM quality_answer_notes WHERE evaluation_id = ?').run(r.id);
+      db.prepare('UPDATE quality_answers SET comment = NULL WHERE evaluation_id = ?').run(r.id);
+      db.prepare('UPDATE quality_evaluations SET caller_hash = NULL, updated_at = ? WHERE id = ?').run(audit.now.toISOString(), r.id);
+      appendAudit(db, { actor: audit.actor, action: 'evaluation.erase-caller-text', recordingId: r.recording_id, reason: audit.reason, at: audit.now, details: { evaluation: r.id } });
+    }
+    return rows.map((r) => r.id);
   }).immediate();
 }

@@ -8,6 +8,7 @@ import type { Answer } from '../../../src/quality/scoring.js';
 import {
   saveForm, getFormVersion, createEvaluation, saveDraftAnswers, applyEvaluationStep, evaluationState,
   addEvaluationNote, evaluationNotes, purgeExpiredEvaluations, getAnswers,
+  evaluationsByCallerHashes, eraseCallerTextFromEvaluations,
 } from '../../../src/index/quality-store.js';
 import { placeHolds } from '../../../src/index/hold-queries.js';
 import { verifyAuditChain } from '../../../src/index/audit-log.js';
@@ -115,5 +116,34 @@ test('evaluations are purged after their year with their answers and notes, inde
     const audit = t.db.prepare("SELECT reason, details FROM audit WHERE action = 'evaluation.purge'").all() as Array<{ reason: string; details: string }>;
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.reason, 'retention-expired');
+  } finally { t.cleanup(); }
+});
+
+test('a caller\'s subject request finds the notes about their calls after the audio is gone; erasure removes the text, keeps the score', () => {
+  const t = world();
+  try {
+    const caller = 'c'.repeat(64);
+    const other = 'd'.repeat(64);
+    t.index.insertRecording(row('20261128T150405Z-00000002', { callerHash: other }));
+    t.index.insertRecording(row('20261128T150405Z-00000003'));
+    saveForm(t.db, DEFAULT_FORM, 'lead', NOW);
+    for (const [id, rec] of [['ev1', REC], ['ev2', '20261128T150405Z-00000002'], ['ev3', '20261128T150405Z-00000003']] as const) {
+      createEvaluation(t.db, { id, recordingId: rec, form: { id: 'default', version: 1 }, evaluator: 'eve', now: NOW });
+      saveDraftAnswers(t.db, id, full.map((a) => (a.questionId === 'hold' ? { ...a, comment: 'caller gave his address' } : a)), 'eve', NOW);
+      addEvaluationNote(t.db, { evaluationId: id, questionId: null, atMs: 5_000, text: 'caller spells his name', author: 'eve', now: NOW });
+    }
+    placeHolds(t.db, ['20261128T150405Z-00000003'], { actor: 'carla', reason: 'complaint', now: NOW, via: 'id' });
+    t.db.prepare('DELETE FROM recordings WHERE id = ?').run(REC); // the audio went after 6 months
+    const found = evaluationsByCallerHashes(t.db, [caller]);
+    assert.deepEqual(found.map((e) => e.evaluationId), ['ev1', 'ev3']);
+    assert.deepEqual(found[0]!.notes, [{ atMs: 5_000, text: 'caller spells his name' }]);
+    assert.deepEqual(found[0]!.comments, ['caller gave his address']);
+
+    assert.deepEqual(eraseCallerTextFromEvaluations(t.db, [caller], { actor: 'dpo', reason: 'request 7', now: NOW }), ['ev1']);
+    assert.deepEqual(evaluationNotes(t.db, 'ev1'), []);
+    assert.ok(getAnswers(t.db, 'ev1').every((a) => a.comment === undefined));
+    assert.equal((t.db.prepare("SELECT score_percent FROM quality_evaluations WHERE id = 'ev1'").get() as { score_percent: number }).score_percent, 100);
+    assert.deepEqual(evaluationsByCallerHashes(t.db, [caller]).map((e) => e.evaluationId), ['ev3'], 'the held one stays whole and findable');
+    assert.equal(evaluationNotes(t.db, 'ev2').length, 1, 'another caller\'s evaluation is untouched');
   } finally { t.cleanup(); }
 });
