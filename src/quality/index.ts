@@ -5,3 +5,4 @@ export * from './scoring.js';
 export * from './evaluation-state.js';
 export * from './form-versioning.js';
 export * from './review-draw.js';
+export * from './calibration.js';

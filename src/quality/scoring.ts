@@ -78,7 +78,7 @@ export interface Score {
 export type ScoreResult = Score | { readonly kind: 'invalid'; readonly form: { readonly id: string; readonly version: number }; readonly problems: readonly AnswerProblem[] };
 
 /** The share of the weight an answer earns, or a problem; N/A is handled by the caller. */
-function share(q: Question, v: Exclude<AnswerValue, { kind: 'na' }>): number | 'wrong-kind' | 'out-of-range' | 'unknown-option' {
+export function answerShare(q: Question, v: Exclude<AnswerValue, { kind: 'na' }>): number | 'wrong-kind' | 'out-of-range' | 'unknown-option' {
   if (v.kind !== q.kind) return 'wrong-kind';
   switch (v.kind) {
     case 'yes-no': return v.answer === 'yes' ? 1 : 0;
@@ -149,7 +149,7 @@ export function scoreEvaluation(form: EvaluationForm, answers: readonly Answer[]
         scores.push({ questionId: q.id, sectionId: section.id, status: 'na', earned: 0, possible: 0 });
         continue;
       }
-      const s = share(q, a.value);
+      const s = answerShare(q, a.value);
       if (typeof s === 'string') { problems.push({ problem: s, questionId: q.id }); continue; }
       const status = statusOf(q, s);
       if (!hasComment && (q.comment === 'required' || (q.comment === 'on-failure' && status === 'fail'))) problems.push({ problem: 'comment-required', questionId: q.id });
