@@ -6,3 +6,4 @@ export * from './evaluation-state.js';
 export * from './form-versioning.js';
 export * from './review-draw.js';
 export * from './calibration.js';
+export * from './kpi.js';
