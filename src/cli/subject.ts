@@ -12,6 +12,7 @@ import { KeyedHasher } from '../privacy/keyed-hash.js';
 import { normalizePhoneNumber, writtenForms } from '../privacy/phone-number.js';
 import { appendAudit } from '../index/audit-log.js';
 import { activeHoldIds, recordingsByCallerHashes } from '../index/subject-queries.js';
+import { eraseCallerTextFromEvaluations, evaluationsByCallerHashes } from '../index/quality-store.js';
 import { StorageLayout } from '../archive/storage-layout.js';
 import { guardIndex, guardIndexAsync, openIndex } from '../ops/open-index.js';
 import { destroyRecording, type PurgeFailure } from '../ops/purge.js';
@@ -37,13 +38,16 @@ export function register(program: Command, ctx: CommandContext): void {
           const rows = recordingsByCallerHashes(index.db, forms.map((f) => hasher.hex('caller', f)));
           const held = activeHoldIds(index.db, rows.map((r) => r.id));
           const objection = objectionOf(index.db, forms.map((f) => hasher.hex('objection', f)));
-          appendAudit(index.db, { actor, action: 'subject-find', reason, details: { subject: hasher.short('log', e164), found: rows.length } });
+          // Evaluation notes and comments may be about the caller, and outlive the audio (docs/quality.md).
+          const evaluations = evaluationsByCallerHashes(index.db, forms.map((f) => hasher.hex('caller', f)));
+          appendAudit(index.db, { actor, action: 'subject-find', reason, details: { subject: hasher.short('log', e164), found: rows.length, evaluations: evaluations.length } });
           if (opts.json === true) {
-            printJson(ctx.io, { number: e164, recordings: rows.map((r) => ({ ...publicRecording(r), held: held.has(r.id) })), objectionRememberedUntil: objection });
+            printJson(ctx.io, { number: e164, recordings: rows.map((r) => ({ ...publicRecording(r), held: held.has(r.id) })), evaluations, objectionRememberedUntil: objection });
             return 0;
           }
           ctx.io.out(`callvault: ${rows.length} recording(s) of ${e164}`);
           for (const r of rows) ctx.io.out(`${r.id}  ${localTime(r.startedAt)}  ${r.line}  ${r.purpose}  ${recordingState(r)}${held.has(r.id) ? ' (legal hold)' : ''}  keep until ${localTime(r.retentionUntil)}`);
+          for (const e of evaluations) ctx.io.out(`evaluation ${e.evaluationId} of ${e.recordingId}: ${e.notes.length} note(s), ${e.comments.length} comment(s) (--json prints their text)`);
           if (objection !== null) ctx.io.out(`objection remembered until ${localTime(objection)}: this caller is not recorded`);
           return 0;
         });
@@ -96,13 +100,15 @@ export function register(program: Command, ctx: CommandContext): void {
           }).immediate());
         }
         const objection = guardIndex(index.path, () => objectionOf(index.db, objectionHashes));
+        const evaluationsScrubbed = guardIndex(index.path, () => eraseCallerTextFromEvaluations(index.db, forms.map((f) => hasher.hex('caller', f)), { actor, reason, now: new Date() }));
         if (opts.json === true) {
-          printJson(ctx.io, { number: e164, erased, keptUnderHold: kept, failed, objectionForgotten, objectionRememberedUntil: objection });
+          printJson(ctx.io, { number: e164, erased, keptUnderHold: kept, failed, objectionForgotten, objectionRememberedUntil: objection, evaluationsScrubbed });
         } else {
           for (const id of erased) ctx.io.out(`${id}  erased`);
           for (const id of kept) ctx.io.out(`${id}  kept: legal hold (tell the subject it is retained for a legal claim)`);
           for (const f of failed) ctx.io.err(`callvault: error: ${f.id}: ${f.message}`);
           ctx.io.out(`callvault: erased ${erased.length} recording(s) of ${e164}, kept ${kept.length} under legal hold${failed.length > 0 ? `, ${failed.length} failed (run the command again)` : ''}`);
+          if (evaluationsScrubbed.length > 0) ctx.io.out(`callvault: removed notes and comments from ${evaluationsScrubbed.length} evaluation(s) of these calls (scores kept)`);
           if (objection !== null) ctx.io.out(`objection remembered until ${localTime(objection)} (kept so that this caller is not recorded; --forget-objection removes it)`);
         }
         return failed.length > 0 ? 1 : 0;

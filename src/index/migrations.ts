@@ -210,6 +210,101 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'quality: forms and their versions, evaluations, answers, notes, lifecycle events',
+    // Owned by quality evaluations (src/quality, docs/quality.md). Self-contained
+    // like version 4: it assumes only version 1's recordings and holds. An
+    // evaluation has no foreign key to its recording: the audio usually goes
+    // after 6 months and the row with it, the evaluation stays its year
+    // (retention_until), so it copies the line, agent hash and call time it is
+    // reported by, and the caller's keyed hash (notes may hold the caller's
+    // personal data: subject requests must find them). A used form version is
+    // immutable, enforced here too.
+    sql: `
+      CREATE TABLE quality_forms (
+        id          TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+        created_by  TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE quality_form_versions (
+        form_id        TEXT NOT NULL REFERENCES quality_forms (id) ON DELETE RESTRICT,
+        version        INTEGER NOT NULL CHECK (version >= 1),
+        body           TEXT NOT NULL,
+        digest         TEXT NOT NULL CHECK (length(digest) = 64),
+        created_by     TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        first_used_at  TEXT,
+        PRIMARY KEY (form_id, version)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER quality_form_versions_frozen BEFORE UPDATE ON quality_form_versions
+        WHEN OLD.first_used_at IS NOT NULL AND (NEW.body IS NOT OLD.body OR NEW.digest IS NOT OLD.digest OR NEW.first_used_at IS NOT OLD.first_used_at OR NEW.version IS NOT OLD.version)
+        BEGIN SELECT RAISE(ABORT, 'quality form version is in use and immutable: save a new version'); END;
+      CREATE TRIGGER quality_form_versions_kept BEFORE DELETE ON quality_form_versions
+        WHEN OLD.first_used_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'quality form version is in use and cannot be deleted'); END;
+
+      CREATE TABLE quality_evaluations (
+        id               TEXT PRIMARY KEY,
+        recording_id     TEXT NOT NULL,
+        form_id          TEXT NOT NULL,
+        form_version     INTEGER NOT NULL,
+        agent_hash       TEXT CHECK (agent_hash IS NULL OR length(agent_hash) = 64),
+        caller_hash      TEXT CHECK (caller_hash IS NULL OR length(caller_hash) = 64),
+        line             TEXT NOT NULL,
+        call_started_at  TEXT NOT NULL,
+        evaluator        TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('draft','submitted','released','acknowledged','disputed','rescored','dispute-refused','void')),
+        state_detail     TEXT NOT NULL,
+        score_percent    REAL CHECK (score_percent IS NULL OR (score_percent >= 0 AND score_percent <= 100)),
+        outcome          TEXT,
+        score            TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        retention_until  TEXT NOT NULL,
+        FOREIGN KEY (form_id, form_version) REFERENCES quality_form_versions (form_id, version) ON DELETE RESTRICT
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX quality_evaluations_agent ON quality_evaluations (agent_hash, call_started_at) WHERE agent_hash IS NOT NULL;
+      CREATE INDEX quality_evaluations_line ON quality_evaluations (line, call_started_at);
+      CREATE INDEX quality_evaluations_recording ON quality_evaluations (recording_id);
+      -- A caller's subject request finds the notes about their calls after the audio is gone.
+      CREATE INDEX quality_evaluations_caller ON quality_evaluations (caller_hash) WHERE caller_hash IS NOT NULL;
+      CREATE INDEX quality_evaluations_retention ON quality_evaluations (retention_until);
+      CREATE INDEX quality_evaluations_evaluator ON quality_evaluations (evaluator, state);
+
+      CREATE TABLE quality_answers (
+        evaluation_id  TEXT NOT NULL REFERENCES quality_evaluations (id) ON DELETE CASCADE,
+        question_id    TEXT NOT NULL,
+        value          TEXT NOT NULL,
+        comment        TEXT CHECK (comment IS NULL OR length(comment) <= 2000),
+        PRIMARY KEY (evaluation_id, question_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Time-stamped notes the player shows on the waveform; question_id NULL = a note on the whole call.
+      CREATE TABLE quality_answer_notes (
+        id             INTEGER PRIMARY KEY,
+        evaluation_id  TEXT NOT NULL REFERENCES quality_evaluations (id) ON DELETE CASCADE,
+        question_id    TEXT,
+        at_ms          INTEGER NOT NULL CHECK (at_ms >= 0),
+        text           TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 2000),
+        author         TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX quality_answer_notes_evaluation ON quality_answer_notes (evaluation_id, at_ms);
+
+      -- Each lifecycle step with its comment and, for a rescore, the score it replaced (the audit chain has the same steps).
+      CREATE TABLE quality_evaluation_events (
+        evaluation_id  TEXT NOT NULL REFERENCES quality_evaluations (id) ON DELETE CASCADE,
+        seq            INTEGER NOT NULL CHECK (seq >= 1),
+        event          TEXT NOT NULL,
+        actor          TEXT NOT NULL,
+        at             TEXT NOT NULL,
+        detail         TEXT NOT NULL,
+        PRIMARY KEY (evaluation_id, seq)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

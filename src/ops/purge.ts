@@ -25,6 +25,7 @@ import type { RecordingIndex } from '../index/index.js';
 import { beginPurge, candidateDecision, finishPurge, purgeCandidates } from '../index/retention-queries.js';
 import { getOpsRecording } from '../index/ops-rows.js';
 import { purgeExpiredObjections } from '../index/objection-register.js';
+import { purgeExpiredEvaluations } from '../index/quality-store.js';
 import { StorageLayout } from '../archive/storage-layout.js';
 import { fsyncDir, removeIfPresent } from '../archive/durable-fs.js';
 import { guardIndex, isSqliteAccessError } from './open-index.js';
@@ -59,12 +60,14 @@ export interface PurgeReport {
   resumed: number;
   /** Remembered objections that expired and were deleted. */
   objectionsExpired: number;
+  /** Quality evaluations past their year, deleted (or, in a dry run, that would be); held ones stay. */
+  evaluationsPurged: number;
   /** True when stopped by the signal before the end. */
   aborted: boolean;
 }
 
 function emptyReport(dryRun: boolean): PurgeReport {
-  return { dryRun, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, aborted: false };
+  return { dryRun, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, evaluationsPurged: 0, aborted: false };
 }
 
 /** Removes a recording's files; every removal tolerates "already gone". */
@@ -127,6 +130,7 @@ export async function purgeDue(ctx: PurgeContext, days: RetentionDays, options: 
   }
   if (dryRun) {
     report.purged = todo;
+    report.evaluationsPurged = guardIndex(ctx.index.path, () => purgeExpiredEvaluations(ctx.index.db, now, ctx.actor, { dryRun: true })).purged;
     return report;
   }
   let done = 0;
@@ -148,7 +152,11 @@ export async function purgeDue(ctx: PurgeContext, days: RetentionDays, options: 
     }
     ctx.onProgress?.(++done, todo.length);
   }
-  if (!report.aborted) report.objectionsExpired = guardIndex(ctx.index.path, () => purgeExpiredObjections(ctx.index.db, now));
-  log.info({ purged: report.purged.length, held: report.held.length, failed: report.failed.length, resumed: report.resumed, objectionsExpired: report.objectionsExpired }, 'purge: done');
+  if (!report.aborted) {
+    report.objectionsExpired = guardIndex(ctx.index.path, () => purgeExpiredObjections(ctx.index.db, now));
+    // Evaluations have their own year, whatever became of the audio (src/policy/retention.ts).
+    report.evaluationsPurged = guardIndex(ctx.index.path, () => purgeExpiredEvaluations(ctx.index.db, now, ctx.actor)).purged;
+  }
+  log.info({ purged: report.purged.length, held: report.held.length, failed: report.failed.length, resumed: report.resumed, objectionsExpired: report.objectionsExpired, evaluationsPurged: report.evaluationsPurged }, 'purge: done');
   return report;
 }

@@ -42,3 +42,32 @@ export function purgeDecision(facts: RetentionFacts, now: Date): PurgeDecision {
   if (now.getTime() >= facts.deadline.getTime()) return { decision: 'purge', reason: 'retention-expired' };
   return { decision: 'keep', reason: 'within-retention' };
 }
+
+/**
+ * Evaluations, their notes and answers are analysis documents: kept at
+ * most one year from when the evaluation was made (CNIL), whatever happens
+ * to the recording, which usually goes after 6 months. The year counts from
+ * the evaluation's creation, not the call: the document is what is kept.
+ */
+export const EVALUATION_RETENTION_CEILING_DAYS = RETENTION_CEILING_DAYS.analysis;
+
+export function evaluationDeadline(createdAt: Date, days: number = EVALUATION_RETENTION_CEILING_DAYS): Date {
+  if (!(days > 0)) throw new RangeError(`evaluation retention must be positive, got ${days}`);
+  return new Date(createdAt.getTime() + Math.min(days, EVALUATION_RETENTION_CEILING_DAYS) * DAY_MS);
+}
+
+export interface EvaluationRetentionFacts {
+  deadline: Date;
+  /** Active legal holds on the evaluated recording: a dispute needs the evaluation as much as the audio. */
+  holds: number;
+}
+
+export type EvaluationPurgeDecision =
+  | { decision: 'keep'; reason: 'legal-hold' | 'within-retention' }
+  | { decision: 'purge'; reason: 'retention-expired' };
+
+export function evaluationPurgeDecision(facts: EvaluationRetentionFacts, now: Date): EvaluationPurgeDecision {
+  if (facts.holds > 0) return { decision: 'keep', reason: 'legal-hold' };
+  if (now.getTime() >= facts.deadline.getTime()) return { decision: 'purge', reason: 'retention-expired' };
+  return { decision: 'keep', reason: 'within-retention' };
+}

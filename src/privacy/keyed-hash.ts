@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { CallvaultError } from '../errors.js';
 
-export type HashDomain = 'caller' | 'agent' | 'sampling' | 'log' | 'objection';
+export type HashDomain = 'caller' | 'agent' | 'sampling' | 'log' | 'objection' | 'review';
 
 export class KeyedHasher {
   readonly #key: Buffer;

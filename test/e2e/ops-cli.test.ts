@@ -469,3 +469,31 @@ test('as a real process: exit codes, JSON on stdout only, and a progress bar onl
     w.cleanup();
   }
 });
+
+test('subject find shows the evaluation notes about a caller\'s calls, erase removes their text and keeps the score', async () => {
+  const { saveForm, createEvaluation, addEvaluationNote, evaluationNotes } = await import('../../src/index/quality-store.js');
+  const { DEFAULT_FORM } = await import('../../src/quality/default-form.js');
+  const w = OpsWorld.create({ extraYaml: '' });
+  const index = w.open();
+  const mine = w.add(index, { caller: '+33612345678' });
+  const now = new Date();
+  saveForm(index.db, DEFAULT_FORM, 'lead', now);
+  createEvaluation(index.db, { id: 'ev1', recordingId: mine, form: { id: 'default', version: 1 }, evaluator: 'eve', now });
+  addEvaluationNote(index.db, { evaluationId: 'ev1', questionId: null, atMs: 3_000, text: 'caller spells his name', author: 'eve', now });
+  index.close();
+  try {
+    const found = await w.cli('subject', 'find', '06 12 34 56 78', '--json');
+    assert.equal(found.code, 0, found.stderr);
+    assert.deepEqual(JSON.parse(found.stdout).evaluations.map((e: { evaluationId: string; notes: unknown[] }) => [e.evaluationId, e.notes]), [['ev1', [{ atMs: 3_000, text: 'caller spells his name' }]]]);
+    const erased = await w.cli('subject', 'erase', '+33612345678', '--reason', 'DSAR 2026-32');
+    assert.equal(erased.code, 0, erased.stderr);
+    assert.match(erased.stdout, /removed notes and comments from 1 evaluation\(s\) of these calls \(scores kept\)/);
+    const after = w.open();
+    try {
+      assert.deepEqual(evaluationNotes(after.db, 'ev1'), []);
+      assert.equal((after.db.prepare("SELECT COUNT(*) AS n FROM quality_evaluations WHERE id = 'ev1'").get() as { n: number }).n, 1, 'the evaluation of the agent stays');
+    } finally { after.close(); }
+  } finally {
+    w.cleanup();
+  }
+});

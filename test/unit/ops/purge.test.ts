@@ -192,3 +192,36 @@ test('a hold placed after the candidates were read wins: the recording is kept a
     w.cleanup();
   }
 });
+
+test('the daily purge deletes evaluations past their year independently of the audio, keeps those of a held recording', async () => {
+  const { saveForm, createEvaluation, evaluationState } = await import('../../../src/index/quality-store.js');
+  const { DEFAULT_FORM } = await import('../../../src/quality/default-form.js');
+  const w = OpsWorld.create();
+  const index = w.open();
+  try {
+    // Audio 200 days old (past its 6 months), evaluated 190 days ago: the audio goes, the evaluation stays.
+    const audioGone = w.add(index, { purpose: 'quality', startedAt: ago(200) });
+    const old = w.add(index, { purpose: 'regulatory', startedAt: ago(400) });
+    const held = w.add(index, { purpose: 'regulatory', startedAt: ago(400) });
+    saveForm(index.db, DEFAULT_FORM, 'lead', ago(400));
+    const form = { id: 'default', version: 1 };
+    createEvaluation(index.db, { id: 'recent', recordingId: audioGone, form, evaluator: 'eve', now: ago(190) });
+    createEvaluation(index.db, { id: 'expired', recordingId: old, form, evaluator: 'eve', now: ago(367) });
+    createEvaluation(index.db, { id: 'held', recordingId: held, form, evaluator: 'eve', now: ago(367) });
+    placeHolds(index.db, [held], { actor: 'legal', reason: 'case 13', now: NOW, via: 'id' });
+
+    const dry = await purgeDue(ctx(w, index), w.config.retention, { dryRun: true });
+    assert.equal(dry.evaluationsPurged, 1);
+    assert.notEqual(evaluationState(index.db, 'expired'), null, 'a dry run changes nothing');
+
+    const r = await purgeDue(ctx(w, index), w.config.retention);
+    assert.deepEqual(r.purged.map((p) => p.id), [audioGone]);
+    assert.equal(r.evaluationsPurged, 1);
+    assert.equal(evaluationState(index.db, 'expired'), null);
+    assert.equal(evaluationState(index.db, 'recent')!.state, 'draft', 'the evaluation outlives its audio');
+    assert.equal(evaluationState(index.db, 'held')!.state, 'draft', 'a hold on the recording keeps its evaluations');
+  } finally {
+    index.close();
+    w.cleanup();
+  }
+});
