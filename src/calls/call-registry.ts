@@ -5,7 +5,7 @@
  * call we do not know adopts it instead of answering "not recording": card
  * data must fail closed even across restarts.
  */
-import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
+import type { AgentAnswer, AgentLeg, MonitorAnswer, MonitorRequest, CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
 import { applyPauseMarks } from './pause-marks.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
@@ -42,6 +42,19 @@ export class CallRegistry implements CallHandlers {
     const session = new CallSession(channel.info, this.#deps);
     this.#sessions.set(channel.info.callId, session);
     await session.runDialogue(channel, requestedAt);
+  }
+
+  // Interface commit only: the session logic of the agent step comes next
+  // (issue 8, step 3). Until then the safe answers: nothing recorded at
+  // answer, no listening.
+  async agentAnswered(leg: AgentLeg): Promise<AgentAnswer> {
+    void leg;
+    return { action: 'not-recorded', reason: 'error', vars: { CALLVAULT_AGENT_DECISION: 'skip' } };
+  }
+
+  async monitor(req: MonitorRequest): Promise<MonitorAnswer> {
+    void req;
+    return { decision: 'refuse', reason: 'error' };
   }
 
   #sessionFor(req: PaymentRequest): CallSession | null {

@@ -119,7 +119,7 @@ export class CallSession {
 
   #sampling(line: LinePolicy): SamplingDecision {
     const { hasher, config, objections } = this.#deps;
-    const agentRate = this.info.agent !== null ? config.agents.rates[this.info.agent] : undefined;
+    const agentRate = this.info.agent !== null ? config.agents.byId[this.info.agent]?.rate : undefined;
     const remembered = objections !== undefined && this.#caller !== null && objections.has(hasher.hex('objection', this.#caller));
     return decideSampling(line, { draw: hasher.unit('sampling', this.info.linkedId), agentRate, rememberedObjection: remembered });
   }
