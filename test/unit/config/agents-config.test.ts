@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/config/index.js';
 import { isCallvaultError } from '../../../src/errors.js';
 import { RECIPIENT } from '../../support/fake-call.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main.js';
+import { BufferIo } from '../../../src/cli/output.js';
 
 const base = (extra: string, line = '{ mode: sampled }') => `
 pbx:
@@ -74,3 +79,17 @@ for (const [name, yaml, want] of bad) {
     });
   });
 }
+
+test('check-config warns about agents.rates and a when-recording line an agent rate overrides', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-agents-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, base('agents: { rates: { trainee: 1.0 } }', '{ mode: sampled, rate: 0.25, announce: when-recording }'));
+  const io = new BufferIo();
+  assert.equal(await main(['node', 'callvault', 'check-config', '-c', file], io), 0);
+  assert.match(io.stderr, /callvault: warning: agents\.rates is deprecated: write agents\.<id>\.rate/);
+  assert.match(io.stderr, /callvault: warning: lines\.a: announce is when-recording, but agent or team rates up to 1 may record calls at answer/);
+  writeFileSync(file, base('agents: { trainee: { rate: 0.1 } }', '{ mode: sampled, rate: 0.25, announce: when-recording }'));
+  const quiet = new BufferIo();
+  assert.equal(await main(['node', 'callvault', 'check-config', '-c', file], quiet), 0);
+  assert.equal(quiet.stderr, '');
+});
