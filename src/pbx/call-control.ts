@@ -264,7 +264,9 @@ export type AgentNotice =
 /** Why a call is not recorded after the agent answered (policy values; src/policy/answer.ts). */
 export type AgentSkipReason =
   | 'objected' | 'declined' | 'line-never' | 'not-sampled' | 'remembered-objection'
-  | 'protected-agent' | 'outside-window' | 'unknown-call' | 'start-failed' | 'caller-hung-up' | 'error';
+  | 'protected-agent' | 'outside-window' | 'unknown-call' | 'start-failed' | 'caller-hung-up' | 'error'
+  /** The recording was stopped before (payment fail closed): nothing restarts it. */
+  | 'recording-stopped';
 
 /** Why a call is recorded after the agent answered. */
 export type AgentRecordReason = 'mandatory' | 'sampled' | 'agent-rate' | 'team-rate' | 'consented';

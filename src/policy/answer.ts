@@ -59,7 +59,7 @@ export function decideAtAnswer(input: AnswerInput): AnswerDecision {
   if (line.mode === 'never') return { decision: 'skip', reason: 'line-never' };
   if (entry?.decision === 'skip') {
     switch (entry.reason) {
-      case 'caller-hung-up': case 'objected': case 'declined': case 'remembered-objection': case 'line-never': case 'outside-window':
+      case 'caller-hung-up': case 'objected': case 'declined': case 'remembered-objection': case 'line-never': case 'outside-window': case 'protected-agent':
         // The caller was told nothing or said no, or the call was outside the windows at entry
         // (the caller heard nothing then): an agent rate cannot undo that.
         return { decision: 'skip', reason: entry.reason };

@@ -8,12 +8,12 @@ import type { LinePolicy } from '../config/schema.js';
 
 export type SamplingReason =
   | 'mandatory' | 'sampled' | 'agent-rate' | 'consent-required'
-  | 'line-never' | 'not-sampled' | 'remembered-objection' | 'outside-window';
+  | 'line-never' | 'not-sampled' | 'remembered-objection' | 'outside-window' | 'protected-agent';
 
 export type SamplingDecision =
   | { decision: 'record'; reason: 'mandatory' | 'sampled' | 'agent-rate' }
   | { decision: 'ask'; reason: 'consent-required' }
-  | { decision: 'skip'; reason: 'line-never' | 'not-sampled' | 'remembered-objection' | 'outside-window' };
+  | { decision: 'skip'; reason: 'line-never' | 'not-sampled' | 'remembered-objection' | 'outside-window' | 'protected-agent' };
 
 export interface SamplingInput {
   /** Uniform in [0, 1): the call's deterministic draw. */
