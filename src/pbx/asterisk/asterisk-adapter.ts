@@ -198,8 +198,11 @@ export class AsteriskAdapter implements PbxAdapter {
       const id = res.get('MixMonitorID') || await this.ami.getvar(caller.channel, 'CALLVAULT_MIXMONITOR_ID', left());
       if (id === '') throw new Error('MixMonitor gave no id: the recording cannot be addressed, so it is not claimed');
       this.trackRecording(caller.callId, caller.channel, recordingId, id);
-      await this.ami.setvar(caller.channel, 'CALLVAULT_RECORDING_ID', recordingId, left());
-      await this.ami.setvar(caller.channel, 'CHANNEL(hangup_handler_push)', 'callvault-hangup,s,1', left());
+      // Both at once (AMI answers them in order on one connection): the agent is waiting.
+      await Promise.all([
+        this.ami.setvar(caller.channel, 'CALLVAULT_RECORDING_ID', recordingId, left()),
+        this.ami.setvar(caller.channel, 'CHANNEL(hangup_handler_push)', 'callvault-hangup,s,1', left()),
+      ]);
       return { channels: stereo ? 2 : 1 };
     },
   };
@@ -247,12 +250,14 @@ export class AsteriskAdapter implements PbxAdapter {
 
   async #agentLeg(agi: AgiChannel, receivedAt: number): Promise<AgentLeg> {
     const req = agi.request;
-    const linkedId = (await agi.getFullVariable('${CHANNEL(linkedid)}')) || req.uniqueid;
-    // Queue's gosub option cannot pass the member's name as an argument (it is
-    // substituted before a member answers): with setinterfacevar=yes, app_queue
-    // sets MEMBERNAME on the member's channel first.
-    const agent = req.args[0] || (await agi.getVariable('MEMBERNAME')) || '';
-    const language = await agi.getVariable('CALLVAULT_AGENT_LANGUAGE');
+    // callvault-agent passes agent id, Linkedid and notice language as arguments, so
+    // the decision costs no AGI round trip; the reads are for a dialplan that does not.
+    // Queue's gosub argument is substituted before a member answers, so the
+    // subroutine takes the id from MEMBERNAME (setinterfacevar=yes) when ARG1 is empty.
+    const [argAgent = '', argLinked = '', argLanguage = ''] = req.args;
+    const linkedId = argLinked || (await agi.getFullVariable('${CHANNEL(linkedid)}')) || req.uniqueid;
+    const agent = argAgent || (await agi.getVariable('MEMBERNAME')) || '';
+    const language = req.args.length >= 3 ? argLanguage : await agi.getVariable('CALLVAULT_AGENT_LANGUAGE');
     return { pbx: 'asterisk', linkedId, agent, callId: req.uniqueid, channel: req.channel, language: language || null, receivedAt };
   }
 
