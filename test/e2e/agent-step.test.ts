@@ -256,3 +256,30 @@ test('monitor gate: allowed on a live call (ChanSpy runs, start and end audited)
   assert.deepEqual(outcomes.down && [outcomes.down.result, outcomes.down.spyStarts], ['refused', 0], 'fails closed');
   assert.ok(audit.some((a) => a.reason === 'refused: protected-agent'));
 });
+
+test('private-call prefix: *77 goes out without callvault, any other number through callvault-consent', async () => {
+  const place = async (exten: string): Promise<void> => {
+    const hungUp = caller.ami.waitForEvent('Hangup', (e) => e.fields.Channel?.startsWith(`Local/${exten}@callvault-agent-outgoing`) === true, 60_000);
+    await caller.ami.action('Originate', {
+      Channel: `Local/${exten}@callvault-agent-outgoing`, Application: 'Wait', Data: '10', Async: 'true',
+      CallerID: '"Agent" <trainee>', Variable: [`__CALLVAULT_AGI=agi://127.0.0.1:${daemon.agiPort}`],
+    });
+    await hungUp;
+  };
+  const before = new Set(listWavs(files.recordings));
+  const agi0 = daemon.adapter.agi.stats().connections;
+  await place('*770612345678');
+  assert.equal(daemon.adapter.agi.stats().connections, agi0, 'callvault was never asked');
+  await sleep(300);
+  assert.deepEqual(newWavs(before), [], 'nothing recorded');
+  await place('0612345678');
+  assert.equal(daemon.adapter.agi.stats().connections, agi0 + 1, 'the ordinary number went through callvault-consent');
+  // And was recorded (mandatory outbound line): the file leaves the PBX's directory at once, so look in the index.
+  let rows = 0;
+  for (let i = 0; i < 100 && rows === 0; i++) {
+    await sleep(200);
+    const index = RecordingIndex.open(join(files.storage, 'index.sqlite'), { readonly: true });
+    try { rows = index.listRecordings({ line: 'outbound' }).length; } finally { index.close(); }
+  }
+  assert.equal(rows, 1, 'the ordinary call was recorded and archived');
+});
