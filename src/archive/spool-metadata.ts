@@ -34,8 +34,21 @@ export const pauseSchema = z.object({
   outcome: z.enum(PAUSE_OUTCOMES),
 }).strict().refine((p) => p.endOffsetMs === null || p.endOffsetMs >= p.startOffsetMs, 'a pause ends before it starts');
 
+/**
+ * One agent who spoke on the recording (version 2): in the order they
+ * answered, with where in the file they came in. `team` is a team name,
+ * not personal data; `agent` is, like `caller`.
+ */
+export const recordingAgentSchema = z.object({
+  agent: z.string().min(1).max(128),
+  team: z.string().min(1).max(64).nullable(),
+  offsetMs: z.number().int().min(0),
+}).strict();
+export type RecordingAgent = z.infer<typeof recordingAgentSchema>;
+
 export const spoolMetadataSchema = z.object({
-  version: z.literal(1),
+  /** 1: as frozen; 2: adds `agents` (issue 8). Readers take both. */
+  version: z.union([z.literal(1), z.literal(2)]),
   recordingId: z.string().regex(RECORDING_ID, 'must look like 20261128T150405Z-a1b2c3d4'),
   pbx: z.enum(['asterisk', 'freeswitch', 'backfill']),
   callId: z.string().min(1).max(256),
@@ -52,7 +65,10 @@ export const spoolMetadataSchema = z.object({
   channels: z.union([z.literal(1), z.literal(2)]),
   pauses: z.array(pauseSchema),
   wav: z.string().regex(/^[^/\\]+\.wav$/i, 'must be a file name in the spool ending in .wav'),
+  agents: z.array(recordingAgentSchema).max(64).optional(),
 }).strict()
+  .refine((m) => (m.version === 2) === (m.agents !== undefined), { message: 'agents is in version 2 and only there', path: ['agents'] })
+  .refine((m) => (m.agents ?? []).every((a, i, all) => i === 0 || a.offsetMs >= all[i - 1]!.offsetMs), { message: 'agents must be in the order they answered (offsets not decreasing)', path: ['agents'] })
   .refine((m) => Date.parse(m.endedAt) >= Date.parse(m.startedAt), { message: 'endedAt is before startedAt', path: ['endedAt'] })
   .refine((m) => m.pbx === 'backfill' || m.wav === `${m.recordingId}.wav`, { message: 'must be <recordingId>.wav', path: ['wav'] });
 

@@ -5,7 +5,9 @@
  * call we do not know adopts it instead of answering "not recording": card
  * data must fail closed even across restarts.
  */
-import type { CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
+import { decideMonitor } from '../policy/monitor.js';
+import { MonitorRegister } from './monitor-register.js';
+import type { AgentAnswer, AgentLeg, MonitorAnswer, MonitorRequest, CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
 import { applyPauseMarks } from './pause-marks.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
@@ -21,9 +23,14 @@ export class CallRegistry implements CallHandlers {
   readonly #sessions = new Map<string, CallSession>();
   readonly #deps: SessionDeps;
   readonly #pending = new Set<Promise<void>>();
+  /** Agent legs by their own id, to their caller's session (their hangup ends live listening on them). */
+  readonly #legs = new Map<string, CallSession>();
+  readonly #unknownAgents = new Set<string>();
+  readonly #monitors: MonitorRegister;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
+    this.#monitors = new MonitorRegister(deps.hasher, deps.logger, deps.now, deps.monitorAudit);
   }
 
   get size(): number { return this.#sessions.size; }
@@ -42,6 +49,80 @@ export class CallRegistry implements CallHandlers {
     const session = new CallSession(channel.info, this.#deps);
     this.#sessions.set(channel.info.callId, session);
     await session.runDialogue(channel, requestedAt);
+  }
+
+  /**
+   * The agent step: routes the agent leg to the caller's session by the
+   * shared key (Linkedid / Channel-Call-UUID). A key no session has (the
+   * daemon restarted and the call was not recording, so nothing was adopted
+   * from the PBX) is skipped: the bridge goes on, nothing is claimed.
+   */
+  async agentAnswered(leg: AgentLeg): Promise<AgentAnswer> {
+    const log = this.#deps.logger;
+    const agentHash = this.#deps.hasher.short('log', leg.agent);
+    if (!(leg.agent in this.#deps.config.agents.byId) && !this.#deps.config.agents.protected.includes(leg.agent) && !this.#unknownAgents.has(agentHash)) {
+      // Once per agent per process: a config that lags the roster must not flood the log.
+      this.#unknownAgents.add(agentHash);
+      log.warn({ agentHash }, 'agent: id not in the config; the line\'s rule applies');
+    }
+    const session = this.#byLinkedId(leg.linkedId);
+    if (!session) {
+      log.info({ agentHash, linkedId: leg.linkedId }, 'agent: no session for this call (daemon restarted?); not recorded at answer');
+      return { action: 'not-recorded', reason: 'unknown-call', vars: { CALLVAULT_AGENT_REASON: 'unknown-call', CALLVAULT_AGENT_DECISION: 'skip' } };
+    }
+    this.#legs.set(leg.callId, session);
+    try {
+      return await session.agentAnswered(leg);
+    } catch (err) {
+      log.error({ err, agentHash }, 'agent: the agent step failed; the call goes on as it was');
+      this.#deps.observe?.error?.('agent');
+      return { action: 'not-recorded', reason: 'error', vars: { CALLVAULT_AGENT_REASON: 'error', CALLVAULT_AGENT_DECISION: 'skip' } };
+    }
+  }
+
+  /** The caller's session of a call: the latest live one whose key matches (an agent leg never has its own). */
+  #byLinkedId(linkedId: string): CallSession | undefined {
+    let found: CallSession | undefined;
+    for (const s of this.#sessions.values()) {
+      if (s.info.linkedId !== linkedId) continue;
+      if (found === undefined || s.state.kind !== 'ended') found = s;
+    }
+    return found;
+  }
+
+  /** The gate before live listening. Refuses unless a live call of a non-protected agent is inside its windows. */
+  async monitor(req: MonitorRequest): Promise<MonitorAnswer> {
+    const target = this.#monitorTarget(req);
+    const agent = req.target.kind === 'agent' ? req.target.agent : target?.agent ?? null;
+    const decision = decideMonitor({
+      protected: agent !== null && this.#deps.config.agents.protected.includes(agent),
+      liveCall: target !== null,
+      inWindow: target !== null && agent !== null && target.session.insideWindowsFor(agent),
+    });
+    const linkedId = target?.session.info.linkedId ?? null;
+    if (decision.decision === 'refuse' || target === null) {
+      const reason = decision.decision === 'refuse' ? decision.reason : 'no-live-call';
+      this.#monitors.refused(req.supervisor, agent, linkedId, req.mode, reason);
+      return { decision: 'refuse', reason };
+    }
+    const monitorId = this.#monitors.allowed(req.supervisor, req.supervisorCallId, agent, target.session.info.linkedId, req.mode);
+    return { decision: 'allow', monitorId, channel: target.channel };
+  }
+
+  /** Live listening in progress (for status). */
+  get monitorsActive(): number { return this.#monitors.active; }
+
+  #monitorTarget(req: MonitorRequest): { session: CallSession; agent: string | null; channel: string } | null {
+    for (const s of this.#sessions.values()) {
+      if (s.state.kind === 'ended' || s.state.kind === 'handed-off' || s.state.kind === 'quarantined') continue;
+      const current = s.currentAgent();
+      if (req.target.kind === 'agent') {
+        if (current !== null && current.agent === req.target.agent) return { session: s, agent: current.agent, channel: current.channel };
+      } else if (current !== null && (current.channel === req.target.channel || s.info.channel === req.target.channel)) {
+        return { session: s, agent: current.agent, channel: current.channel };
+      }
+    }
+    return null;
   }
 
   #sessionFor(req: PaymentRequest): CallSession | null {
@@ -105,9 +186,21 @@ export class CallRegistry implements CallHandlers {
     switch (event.type) {
       case 'hangup': {
         const s = this.#sessions.get(event.callId);
-        if (s) this.#track(s.hangup(), event.callId);
+        if (s) {
+          this.#track(s.hangup(), event.callId);
+          for (const [leg, owner] of this.#legs) if (owner === s) this.#legs.delete(leg);
+        }
+        const owner = this.#legs.get(event.callId);
+        if (owner) { owner.agentLeft(event.callId); this.#legs.delete(event.callId); }
+        this.#monitors.ended(event.callId);
         break;
       }
+      case 'monitor-started':
+        this.#monitors.started(event.supervisorCallId);
+        break;
+      case 'monitor-ended':
+        this.#monitors.ended(event.supervisorCallId);
+        break;
       case 'recording-finished': {
         const s = this.#sessions.get(event.callId);
         if (s) this.#track(s.fileFinished(), event.callId);

@@ -14,10 +14,13 @@ import { CallvaultError, isCallvaultError } from '../errors.js';
 import { quarantine } from './quarantine.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
 import { decideSampling, type SamplingDecision } from '../policy/sampling.js';
+import { decideAtAnswer, answerMayRecord, answerRateCeiling, type AnswerAgent } from '../policy/answer.js';
+import { insideWindows } from '../policy/windows.js';
 import { planDialogue, stepDialogue, concludeRecording, acceptedKeys, type ConsentOutcome, type FinalDecision, type CallerInput } from '../policy/consent.js';
-import type { CallInfo, DialogueChannel, RecordingControl, RecordingPosition, PauseAnswer } from '../pbx/call-control.js';
+import type { AgentAnswer, AgentLeg, AgentNotice, AnswerRecordingControl, CallInfo, DialogueChannel, RecordingControl, RecordingPosition, PauseAnswer } from '../pbx/call-control.js';
 import { canTransition, type CallState, type CallEvent, type PauseInterval } from './call-state.js';
 import { newRecordingId } from './recording-id.js';
+import type { MonitorAudit } from './monitor-register.js';
 import { handOff, type SpoolMetadata } from './spool-handoff.js';
 import type { RecordingJournal } from './recording-journal.js';
 import { normalizePhoneNumber } from '../privacy/phone-number.js';
@@ -35,7 +38,29 @@ export interface SessionDeps {
   readonly observe?: SessionObserver | undefined;
   /** Durable notes of recordings in progress, so a daemon crash loses no metadata. */
   readonly journal?: RecordingJournal | undefined;
+  /** Starts a recording at the agent's answer on the caller's call; absent when the adapter has no agent step. */
+  readonly answerRecording?: AnswerRecordingControl | undefined;
+  /** Whether the PBX records in stereo (caller and agent apart), as at entry. */
+  readonly stereo?: boolean | undefined;
+  /** Where live-listening rows go (the audit chain); absent = logged only. */
+  readonly monitorAudit?: MonitorAudit | undefined;
 }
+
+/** An agent who answered the call, in order (transfers append). */
+export interface AgentOnCall {
+  readonly agent: string;
+  readonly team: string | null;
+  /** The agent leg (for live listening and to know when it left). */
+  readonly legCallId: string;
+  readonly channel: string;
+  readonly answeredAt: number;
+  /** Where the agent comes in, in ms of the recording; null when the call was not recorded at the answer. */
+  readonly offsetMs: number | null;
+  leftAt: number | null;
+}
+
+/** How long the start of a recording at answer may take: inside AGENT_STEP_DEADLINE_MS with room for the notice and variables. */
+export const ANSWER_START_DEADLINE_MS = 1000;
 
 /** Hooks for metrics and status: the session reports, it does not count. */
 export interface SessionObserver {
@@ -44,6 +69,14 @@ export interface SessionObserver {
   pauseLatency?(ms: number, answer: PauseAnswer): void;
   handedOff?(recordingId: string): void;
   error?(where: string): void;
+}
+
+/** Why an answer cannot reopen a call decided for good at entry. */
+function unrecordedReason(reason: FinalDecision['reason'] | 'start-failed'): Extract<AgentAnswer, { action: 'not-recorded' }>['reason'] {
+  switch (reason) {
+    case 'mandatory': case 'sampled': case 'agent-rate': case 'consented': return 'error';
+    default: return reason;
+  }
 }
 
 function normalizeCaller(raw: string | null, country: string): string | null {
@@ -76,6 +109,9 @@ export class CallSession {
   #handoff: Promise<void> | null = null;
   /** The caller in E.164 when it parses (so hashes match `subject find`), else as the PBX gave it. */
   readonly #caller: string | null;
+  readonly #agents: AgentOnCall[] = [];
+  /** Agent steps run one at a time per call (a transfer's answer waits for the first's start). */
+  #agentChain: Promise<unknown> = Promise.resolve();
 
   constructor(info: CallInfo, deps: SessionDeps) {
     this.info = info;
@@ -94,6 +130,9 @@ export class CallSession {
   get state(): CallState { return this.#state; }
   get pauses(): readonly PauseInterval[] { return this.#pauses; }
   get decision(): FinalDecision | null { return this.#decision; }
+  get agents(): readonly AgentOnCall[] { return this.#agents; }
+  /** The line as resolved at entry (or adoption); null before. */
+  get line(): { name: string; policy: LinePolicy } | null { return this.#line; }
 
   #to(event: CallEvent, next: CallState): boolean {
     if (!canTransition(this.#state.kind, event, next.kind)) {
@@ -117,11 +156,32 @@ export class CallSession {
     return { name: this.info.line, policy: { mode: 'never', purpose: 'quality', announce: 'never' } };
   }
 
+  #draw(): number {
+    return this.#deps.hasher.unit('sampling', this.info.linkedId);
+  }
+
   #sampling(line: LinePolicy): SamplingDecision {
-    const { hasher, config, objections } = this.#deps;
-    const agentRate = this.info.agent !== null ? config.agents.rates[this.info.agent] : undefined;
+    const { hasher, objections } = this.#deps;
+    const agent = this.info.agent !== null ? this.#agentFacts(this.info.agent) : undefined;
+    const agentRate = agent?.profile?.rate ?? agent?.team?.rate;
     const remembered = objections !== undefined && this.#caller !== null && objections.has(hasher.hex('objection', this.#caller));
-    return decideSampling(line, { draw: hasher.unit('sampling', this.info.linkedId), agentRate, rememberedObjection: remembered });
+    const inWindow = line.mode === 'never' || this.#inWindow(line, agent);
+    const out = decideSampling(line, { draw: this.#draw(), agentRate, rememberedObjection: remembered, inWindow });
+    // An agent named at entry who is protected: the same rule as at answer, before anything starts.
+    if (agent?.protected === true && out.decision !== 'skip') return { decision: 'skip', reason: 'protected-agent' };
+    return out;
+  }
+
+  #agentFacts(id: string): AnswerAgent {
+    const { agents, teams } = this.#deps.config;
+    const profile = agents.byId[id];
+    return { profile, team: profile?.team !== undefined ? teams[profile.team] : undefined, protected: agents.protected.includes(id) };
+  }
+
+  /** The line's windows and, with an agent, their team's, at the session clock's now. */
+  #inWindow(line: LinePolicy, agent?: AnswerAgent): boolean {
+    const lineWindows = line.mode === 'never' ? undefined : line.windows;
+    return insideWindows([lineWindows, agent?.team?.windows], new Date(this.#deps.now()), this.#deps.config.timeZone);
   }
 
   /** The consent dialogue, from the AGI/ESL request to the outcome left on the channel. */
@@ -129,7 +189,10 @@ export class CallSession {
     const line = this.#resolveLine();
     this.#line = line;
     const sampling = this.#sampling(line.policy);
-    const plan = planDialogue(line.policy, sampling);
+    const ceiling = answerRateCeiling(this.#deps.config.agents.byId, this.#deps.config.teams);
+    // Only a call inside its windows and not decided for good may still be drawn at answer.
+    const mayAtAnswer = sampling.reason === 'not-sampled' && answerMayRecord(line.policy, this.#draw(), ceiling);
+    const plan = planDialogue(line.policy, sampling, { answerMayRecord: mayAtAnswer });
     const keys = acceptedKeys(plan);
     let outcome: ConsentOutcome = 'not-asked';
     try {
@@ -179,7 +242,13 @@ export class CallSession {
       CALLVAULT_LINE: line.name,
       CALLVAULT_PURPOSE: line.policy.purpose,
     };
-    if (decision.decision === 'record' && this.#state.kind === 'dialogue') {
+    const recordFrom = line.policy.mode === 'never' ? 'entry' : line.policy.recordFrom;
+    const deferred = (decision.decision === 'record' && recordFrom === 'answer') || (decision.reason === 'not-sampled' && mayAtAnswer);
+    if (deferred && this.#state.kind === 'dialogue') {
+      // Nothing runs yet, so nothing is claimed: the agent's answer decides (callvault-agent).
+      this.#to('defer', { kind: 'awaiting-agent' });
+      vars.CALLVAULT_DECISION = 'at-answer';
+    } else if (decision.decision === 'record' && this.#state.kind === 'dialogue') {
       const recordingId = newRecordingId(new Date(this.#deps.now()));
       this.#to('start', { kind: 'starting', recordingId });
       try {
@@ -204,6 +273,144 @@ export class CallSession {
     } catch (err) {
       this.#log.warn({ err }, 'consent: could not leave the outcome on the channel');
     }
+  }
+
+  /**
+   * The agent step (call-control.ts, "The agent step"): records the agent on
+   * the call and applies the decision at answer. Steps of one call run one
+   * after the other, so a transfer's answer sees the first one's recording.
+   */
+  agentAnswered(leg: AgentLeg): Promise<AgentAnswer> {
+    const run = this.#agentChain.then(() => this.#agentStep(leg));
+    this.#agentChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #agentStep(leg: AgentLeg): Promise<AgentAnswer> {
+    const facts = this.#agentFacts(leg.agent);
+    const agentHash = this.#deps.hasher.short('log', leg.agent);
+    const s = this.#state;
+    const now = this.#deps.now();
+    const note = (offsetMs: number | null): void => {
+      this.#agents.push({ agent: leg.agent, team: facts.profile?.team ?? null, legCallId: leg.callId, channel: leg.channel, answeredAt: now, offsetMs, leftAt: null });
+    };
+    const skip = (reason: Extract<AgentAnswer, { action: 'not-recorded' }>['reason']): AgentAnswer => {
+      this.#log.info({ agentHash, reason }, 'agent: not recorded');
+      return { action: 'not-recorded', reason, vars: { CALLVAULT_AGENT_REASON: reason, CALLVAULT_AGENT_DECISION: 'skip' } };
+    };
+    if (s.kind === 'ended' || s.kind === 'handed-off' || s.kind === 'quarantined') return skip('caller-hung-up');
+    const line = this.#line;
+    if (line === null || s.kind === 'dialogue' || s.kind === 'starting') { note(null); return skip('error'); }
+    if (s.kind === 'stopped-closed') { note(null); return skip('recording-stopped'); }
+    if (s.kind === 'unrecorded') {
+      // Decided for good at entry (objection, not drawn by any rate, failed start): an answer cannot reopen it.
+      note(null);
+      return skip(unrecordedReason(s.reason));
+    }
+    const running = s.kind === 'recording' || s.kind === 'pausing' || s.kind === 'paused';
+    const decision = decideAtAnswer({
+      line: line.policy, entry: this.#decision, recording: running ? 'recording' : 'not-recording',
+      agent: facts, draw: this.#draw(), inWindow: this.#inWindow(line.policy, facts),
+    });
+    this.#log.info({ agentHash, decision: decision.decision, reason: decision.reason }, 'agent: decided at answer');
+    switch (decision.decision) {
+      case 'skip':
+        note(null);
+        return skip(decision.reason);
+      case 'attach': {
+        const startedAt = 'startedAt' in s ? s.startedAt : now;
+        const recordingId = 'recordingId' in s ? s.recordingId : '';
+        note(Math.max(0, Math.round(now - startedAt)));
+        this.#journal();
+        return { action: 'attached', reason: decision.reason, recordingId, notice: this.#notice(leg), vars: { CALLVAULT_AGENT_REASON: decision.reason, CALLVAULT_RECORDING_ID: recordingId, CALLVAULT_AGENT_DECISION: 'attached' } };
+      }
+      case 'stop': {
+        note(null);
+        if (s.kind !== 'recording' && s.kind !== 'paused' && s.kind !== 'pausing') return skip(decision.reason);
+        await this.#stopForAgent(s.recordingId, s.startedAt, now);
+        return skip(decision.reason);
+      }
+      case 'start':
+        return this.#startAtAnswer(leg, decision.reason, note);
+    }
+  }
+
+  async #startAtAnswer(leg: AgentLeg, reason: Extract<AgentAnswer, { action: 'record-now' }>['reason'], note: (offsetMs: number | null) => void): Promise<AgentAnswer> {
+    const control = this.#deps.answerRecording;
+    const fail = (why: 'start-failed'): AgentAnswer => ({ action: 'not-recorded', reason: why, vars: { CALLVAULT_AGENT_REASON: why, CALLVAULT_AGENT_DECISION: 'skip' } });
+    if (control === undefined) {
+      this.#log.warn('agent: this PBX adapter cannot start a recording at answer; not recorded');
+      note(null);
+      return fail('start-failed');
+    }
+    const recordingId = newRecordingId(new Date(this.#deps.now()));
+    if (!this.#to('start', { kind: 'starting', recordingId })) { note(null); return fail('start-failed'); }
+    const beep = this.#deps.config.agents.notice.periodicBeepSeconds;
+    try {
+      const started = await withDeadline(
+        control.start({ callId: this.info.callId, channel: this.info.channel, linkedId: this.info.linkedId, line: this.#line?.name ?? this.info.line },
+          recordingId, { ...(beep > 0 ? { periodicBeepSeconds: beep } : {}), stereo: this.#deps.stereo === true }, ANSWER_START_DEADLINE_MS),
+        ANSWER_START_DEADLINE_MS, 'start at answer');
+      if (this.#state.kind !== 'starting') {
+        // The caller hung up while it started: the hangup path owns the file now.
+        note(0);
+        return fail('start-failed');
+      }
+      this.#channels = started.channels;
+      this.#to('started', { kind: 'recording', recordingId, startedAt: this.#deps.now() });
+      note(0);
+      this.#journal();
+      this.#log.info({ recordingId, reason }, 'recording: started at the agent\'s answer');
+      return { action: 'record-now', reason, recordingId, notice: this.#notice(leg), vars: { CALLVAULT_AGENT_REASON: reason, CALLVAULT_RECORDING_ID: recordingId, CALLVAULT_AGENT_DECISION: 'record' } };
+    } catch (err) {
+      // Not confirmed: claim nothing, and ask the PBX to stop it in case it starts late.
+      this.#log.error({ err, recordingId }, 'recording: start at answer not confirmed; the call goes on unrecorded');
+      this.#deps.observe?.error?.('start');
+      if (this.#state.kind === 'starting') this.#to('start-failed', { kind: 'unrecorded', reason: 'start-failed' });
+      this.#deps.control.stop(this.info.channel, recordingId).catch(() => undefined);
+      note(null);
+      return fail('start-failed');
+    }
+  }
+
+  /** A protected agent (or one outside their windows) answered a call being recorded: stop it, keep what came before. */
+  async #stopForAgent(recordingId: string, startedAt: number, now: number): Promise<void> {
+    this.#to('agent-stop', { kind: 'stopped-closed', recordingId, startedAt, stoppedAt: now });
+    const open = this.#pauses.at(-1);
+    if (open && open.endOffsetMs === null) open.outcome = 'stopped';
+    else this.#pauses.push({ startOffsetMs: Math.max(0, Math.round(now - startedAt)), endOffsetMs: null, outcome: 'stopped' });
+    this.#journal();
+    try {
+      await withDeadline(this.#deps.control.stop(this.info.channel, recordingId), ANSWER_START_DEADLINE_MS, 'stop for agent');
+      this.#log.info({ recordingId }, 'recording: stopped at the answer of an agent who may not be recorded');
+    } catch (err) {
+      this.#deps.observe?.error?.('stop');
+      this.#log.error({ err, recordingId }, 'recording: could not stop it for an agent who may not be recorded');
+    }
+  }
+
+  #notice(leg: AgentLeg): AgentNotice | null {
+    const { play } = this.#deps.config.agents.notice;
+    if (play === 'none') return null;
+    if (play === 'beep') return { kind: 'beep' };
+    return { kind: 'prompt', prompt: 'agent-notice', language: leg.language ?? this.#deps.config.prompts.defaultLanguage };
+  }
+
+  /** The agent leg hung up (transfer, end of call): it no longer takes live listening. */
+  agentLeft(legCallId: string): void {
+    for (const a of this.#agents) if (a.legCallId === legCallId && a.leftAt === null) a.leftAt = this.#deps.now();
+  }
+
+  /** The agent on the call now (the last who answered and has not left), if any. */
+  currentAgent(): AgentOnCall | null {
+    for (let i = this.#agents.length - 1; i >= 0; i--) if (this.#agents[i]!.leftAt === null) return this.#agents[i]!;
+    return null;
+  }
+
+  /** The windows that apply to an agent on this call now (line and team), for the monitor gate. */
+  insideWindowsFor(agent: string): boolean {
+    const line = this.#line;
+    return line !== null && line.policy.mode !== 'never' && this.#inWindow(line.policy, this.#agentFacts(agent));
   }
 
   /** Recreates a session for a call that was being recorded before a daemon restart or AMI reconnect. */
@@ -324,6 +531,7 @@ export class CallSession {
   /** The spool metadata as known now (endedAt null while the call goes on). */
   #metadata(recordingId: string, startedAt: number, endedAt: number | null): Omit<SpoolMetadata, 'endedAt'> & { endedAt: string | null } {
     const line = this.#line;
+    const agents = this.#recorded();
     return {
       version: 1,
       recordingId,
@@ -336,13 +544,26 @@ export class CallSession {
       consent: this.#outcome,
       language: this.info.language,
       caller: this.#caller,
-      agent: this.info.agent,
+      agent: this.info.agent ?? this.#recorded()[0]?.agent ?? null,
       startedAt: new Date(startedAt).toISOString(),
       endedAt: endedAt === null ? null : new Date(endedAt).toISOString(),
       channels: this.#channels,
       pauses: this.#pauses.map((p) => ({ ...p })),
       wav: `${recordingId}.wav`,
+      ...(agents.length > 0 ? { version: 2 as const, agents } : {}),
     };
+  }
+
+  /** The agents heard on the recording, in order: the one named at entry, then each answer that found it recording. */
+  #recorded(): Array<{ agent: string; team: string | null; offsetMs: number }> {
+    const out: Array<{ agent: string; team: string | null; offsetMs: number }> = [];
+    if (this.info.agent !== null) out.push({ agent: this.info.agent, team: this.#deps.config.agents.byId[this.info.agent]?.team ?? null, offsetMs: 0 });
+    for (const a of this.#agents) {
+      if (a.offsetMs === null) continue;
+      if (out.length > 0 && out[out.length - 1]!.agent === a.agent) continue; // the entry agent answering their own call
+      out.push({ agent: a.agent, team: a.team, offsetMs: a.offsetMs });
+    }
+    return out;
   }
 
   #journal(): void {

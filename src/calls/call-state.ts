@@ -11,11 +11,19 @@ export type { PauseInterval } from '../pbx/call-control.js';
 
 export type CallState =
   | { kind: 'dialogue' }
+  /**
+   * The caller was told; whether to record waits for an agent's answer
+   * (recordFrom: answer, or a draw an agent's rate may still take). Left
+   * only by a start at answer or the hangup: an agent who does not record
+   * it (protected, not drawn) leaves it waiting for the next (transfer).
+   */
+  | { kind: 'awaiting-agent' }
   | { kind: 'unrecorded'; reason: FinalDecision['reason'] | 'start-failed' }
   | { kind: 'starting'; recordingId: string }
   | { kind: 'recording'; recordingId: string; startedAt: number }
   | { kind: 'pausing'; recordingId: string; startedAt: number; requestedAt: number }
   | { kind: 'paused'; recordingId: string; startedAt: number; pausedAt: number }
+  /** Stopped before the end: a payment pause not confirmed (fail closed), or an agent who must not be recorded answered. */
   | { kind: 'stopped-closed'; recordingId: string; startedAt: number; stoppedAt: number }
   | { kind: 'ended'; recordingId: string | null; startedAt: number | null; endedAt: number }
   | { kind: 'handed-off'; recordingId: string }
@@ -23,7 +31,7 @@ export type CallState =
   | { kind: 'quarantined'; recordingId: string; reason: string };
 
 export type CallEvent =
-  | 'skip' | 'start' | 'started' | 'start-failed'
+  | 'skip' | 'defer' | 'start' | 'started' | 'start-failed' | 'agent-stop'
   | 'pause' | 'paused' | 'pause-failed' | 'resume'
   | 'hangup' | 'file-finished' | 'file-refused';
 
@@ -31,11 +39,12 @@ export type StateKind = CallState['kind'];
 
 /** from -> event -> allowed target kinds. */
 export const TRANSITIONS: Readonly<Record<StateKind, Partial<Record<CallEvent, readonly StateKind[]>>>> = {
-  'dialogue': { skip: ['unrecorded'], start: ['starting'], hangup: ['ended'] },
+  'dialogue': { skip: ['unrecorded'], defer: ['awaiting-agent'], start: ['starting'], hangup: ['ended'] },
+  'awaiting-agent': { start: ['starting'], hangup: ['ended'] },
   'starting': { started: ['recording'], 'start-failed': ['unrecorded'], hangup: ['ended'] },
-  'recording': { pause: ['pausing'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
+  'recording': { pause: ['pausing'], 'pause-failed': ['stopped-closed'], 'agent-stop': ['stopped-closed'], hangup: ['ended'] },
   'pausing': { paused: ['paused'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
-  'paused': { resume: ['recording'], 'pause-failed': ['stopped-closed'], hangup: ['ended'] },
+  'paused': { resume: ['recording'], 'pause-failed': ['stopped-closed'], 'agent-stop': ['stopped-closed'], hangup: ['ended'] },
   'stopped-closed': { hangup: ['ended'] },
   'unrecorded': { hangup: ['ended'] },
   'ended': { 'file-finished': ['handed-off'], 'file-refused': ['quarantined'] },

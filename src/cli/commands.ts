@@ -21,6 +21,7 @@ import { register as status } from './status.js';
 import { register as subject } from './subject.js';
 import { register as user } from './user.js';
 import { register as verify } from './verify.js';
+import { register as windows } from './windows.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
@@ -42,6 +43,7 @@ const registrations: Register[] = [
   subject,
   user,
   verify,
+  windows,
 ];
 
 export function registerAll(program: Command, ctx: CommandContext): void {

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { action, type CommandContext } from './context.js';
 import { loadConfig } from '../config/index.js';
+import { configWarnings } from '../config/config-warnings.js';
 import { createLogger } from '../log/logger.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createAdapter } from '../daemon/adapter-factory.js';
@@ -27,6 +28,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(action(ctx, async (opts: { config: string; archive: boolean }) => {
       const config = loadConfig(opts.config);
       const logger = createLogger({ level: config.log.level });
+      for (const warning of configWarnings(config)) logger.warn({ warning }, 'config: check this');
       const adapter = await createAdapter(config, logger);
       const worker = opts.archive ? new ArchiverWorker({
         spoolDir: config.storage.spool,
@@ -48,6 +50,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const purge = PurgeScheduler.forConfig(config, { logger });
       const daemon = new Daemon({
         config, logger, adapter, objections,
+        monitorAudit: { append: (row) => { index.appendAudit(row); } },
         archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
         observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],

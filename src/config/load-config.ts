@@ -56,6 +56,11 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
       throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`lines.${name}: the information key must differ from the objection or accept key`]);
     }
   }
+  for (const [id, agent] of Object.entries(config.agents.byId)) {
+    if (agent.team !== undefined && !(agent.team in config.teams)) {
+      throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`agents.${id}.team: '${agent.team}' is not one of the teams (add it under teams:)`]);
+    }
+  }
   const storageDir = abs(config.storage.dir);
   const resolved: ResolvedConfig = {
     ...config,

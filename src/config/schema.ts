@@ -18,6 +18,32 @@ const purpose = z.enum(PURPOSES);
 
 const announce = z.enum(['always', 'when-recording']);
 
+/** Days of the week as written in windows (ISO order, Monday first). */
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekDay = (typeof WEEK_DAYS)[number];
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00 to 24:00)');
+
+/**
+ * One period when recording and live listening may happen: days of the
+ * week and a time span on each of them, in the config's `timeZone`.
+ * `from` < `to` (a span past midnight is written as two windows), so the
+ * table HR hands out reads the way it is written.
+ */
+export const windowSchema = z.object({
+  days: z.array(z.enum(WEEK_DAYS)).min(1, 'list at least one day (mon..sun)'),
+  from: hhmm,
+  to: hhmm,
+}).strict().refine((w) => w.from < w.to, { message: "'from' must be before 'to' (split a window that crosses midnight in two)" });
+export type RecordingWindow = z.infer<typeof windowSchema>;
+/** Absent = no restriction (always); an empty list is refused: it would mean "never", which is mode: never. */
+const windows = z.array(windowSchema).min(1, 'list at least one window, or leave the key out for "always"').optional();
+
+/**
+ * entry: record from the consent dialogue (queue music and hold included);
+ * answer: only from the agent's answer (the agent hook, callvault-agent).
+ */
+const recordFrom = z.enum(['entry', 'answer']).default('entry');
+
 const common = {
   purpose: purpose.default('quality'),
   /**
@@ -30,6 +56,9 @@ const common = {
   digitTimeoutMs: z.number().int().min(1000).max(30000).default(5000),
   /** Replays of the choice allowed after the information notice. */
   maxInfoReplays: z.number().int().min(0).max(5).default(2),
+  recordFrom,
+  /** When this line's calls may be recorded; outside them never (and with when-recording, silent). */
+  windows,
 };
 
 const mandatoryLine = z.object({
@@ -117,6 +146,73 @@ const retentionDays = z.object({
   regulatory: z.number().int().min(1).max(3653).default(1827),
 }).strict();
 
+const teamName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'team names are letters, digits, _ and -');
+
+const agentSchema = z.object({
+  /** Sampling rate for calls this agent answers, overriding the team's and a sampled line's (1.0 for trainees). */
+  rate: rate.optional(),
+  team: teamName.optional(),
+}).strict();
+export type AgentProfile = z.infer<typeof agentSchema>;
+
+const teamSchema = z.object({
+  rate: rate.optional(),
+  /** Intersected with the line's windows: both must allow. */
+  windows,
+}).strict();
+export type TeamPolicy = z.infer<typeof teamSchema>;
+
+/** What the agent hears on their own leg when the call they answer is recorded. */
+const agentNotice = z.object({
+  play: z.enum(['none', 'prompt', 'beep']).default('none'),
+  /** A beep into the recorded call every N seconds while it records (Asterisk MixMonitor B()); 0 = none. */
+  periodicBeepSeconds: z.union([z.literal(0), z.number().int().min(5).max(600)]).default(0),
+}).strict();
+export type AgentNoticeConfig = z.infer<typeof agentNotice>;
+
+/** Keys of `agents` that are not agent ids. */
+export const AGENT_RESERVED_KEYS = ['protected', 'notice', 'rates'] as const;
+
+const agentId = z.string().min(1).max(128);
+
+/**
+ * `agents:` holds one entry per agent id (`agents.<id>.rate`, `.team`) plus
+ * the reserved keys `protected` (never recorded nor listened to: staff
+ * representatives) and `notice`. The old form `agents.rates: {id: rate}`
+ * keeps working (docs/decisions.md, "agents.rates"): it is folded into the
+ * same per-agent entries, and an agent given two different rates is refused
+ * with the form to write. Parsed into `{ byId, protected, notice, legacyRates }`
+ * so code never mistakes a reserved key for an agent.
+ */
+const agentsSection = z.object({
+  protected: z.array(agentId).default([]),
+  notice: agentNotice.default({ play: 'none', periodicBeepSeconds: 0 }),
+  /** Deprecated: write `agents.<id>.rate`. */
+  rates: z.record(agentId, rate).optional(),
+}).catchall(agentSchema).optional().transform((given, ctx) => {
+  const a: { protected: string[]; notice: AgentNoticeConfig; rates?: Record<string, number> | undefined; [id: string]: unknown } =
+    given ?? { protected: [], notice: { play: 'none', periodicBeepSeconds: 0 } };
+  const byId: Record<string, AgentProfile> = {};
+  for (const [k, v] of Object.entries(a)) {
+    if ((AGENT_RESERVED_KEYS as readonly string[]).includes(k)) continue;
+    byId[k] = { ...(v as AgentProfile) };
+  }
+  for (const [id, r] of Object.entries(a.rates ?? {})) {
+    const own: AgentProfile | undefined = byId[id];
+    if (own?.rate !== undefined && own.rate !== r) {
+      ctx.addIssue({ code: 'custom', path: ['rates', id], message: `agent '${id}' has two rates (${r} here, ${own.rate} in agents.${id}.rate): drop agents.rates and write agents.${id}.rate only` });
+      continue;
+    }
+    byId[id] = { ...own, rate: r };
+  }
+  return { byId, protected: a.protected, notice: a.notice, legacyRates: a.rates !== undefined };
+});
+export type AgentsConfig = z.infer<typeof agentsSection>;
+
+const timeZone = z.string().min(1).refine((tz) => {
+  try { new Intl.DateTimeFormat('en-GB', { timeZone: tz }); return true; } catch { return false; }
+}, 'must be an IANA time zone such as Europe/Paris');
+
 const recipientList = z.array(z.string().regex(/^age1[0-9a-z]+$/, 'must be an age recipient (age1...)')).min(1);
 
 
@@ -168,10 +264,11 @@ export const configSchema = z.object({
     .refine((l) => Object.keys(l).length > 0, 'define at least one line'),
   /** Lines not listed above: the safe default is not to record. */
   defaultLine: z.string().optional(),
-  agents: z.object({
-    /** Per-agent sampling rates, overriding a sampled line's rate (for example 1.0 for new hires in training). */
-    rates: z.record(z.string().min(1), rate).default({}),
-  }).strict().default({ rates: {} }),
+  agents: agentsSection,
+  /** Teams: a rate for their agents without one of their own, and their own recording windows. A team name is not personal data. */
+  teams: z.record(teamName, teamSchema).default({}),
+  /** The zone of every window and of the `windows` table (IANA name). */
+  timeZone: timeZone.default('Europe/Paris'),
   prompts: z.object({
     /** The prompt name prefix as the PBX resolves it (Asterisk: relative to its sounds dir, per language). */
     prefix: z.string().default('callvault'),

@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { KeyedHasher } from '../privacy/keyed-hash.js';
+import type { MonitorAudit } from '../calls/monitor-register.js';
 import { CallRegistry } from '../calls/call-registry.js';
 import { RecordingJournal } from '../calls/recording-journal.js';
 import { preciseNow, type PbxAdapter, type PbxEvent } from '../pbx/call-control.js';
@@ -41,6 +42,8 @@ export interface DaemonParts {
   now?: () => number;
   /** More observers of sessions (the decision tally for `callvault status`). */
   observers?: SessionObserver[] | undefined;
+  /** Where live-listening rows go: the index's audit chain (`run` wires it). */
+  monitorAudit?: MonitorAudit | undefined;
   /** Background services started after the adapter and stopped before it (purge scheduler...). */
   services?: Array<{ start(): void | Promise<void>; stop(): void | Promise<void> }> | undefined;
 }
@@ -83,6 +86,9 @@ export class Daemon {
     this.registry = new CallRegistry({
       config, hasher, control: adapter.control, recordingsDir, now: this.#now, logger,
       objections: parts.objections,
+      answerRecording: adapter.answerRecording,
+      stereo: (config.pbx.type === 'asterisk' ? config.pbx.asterisk?.stereo : config.pbx.freeswitch?.stereo) === true,
+      monitorAudit: parts.monitorAudit,
       journal: new RecordingJournal(config.storage.dir),
       observe: { ...observer, error: (where) => { observer.error?.(where); this.#noteError(where, `${where} failed`); } },
     });
@@ -104,6 +110,7 @@ export class Daemon {
       link: this.#parts.adapter.link(),
       callsInProgress: sessions.length,
       recordingsInProgress: sessions.filter((s) => ['recording', 'paused', 'pausing'].includes(s.state.kind)).length,
+      monitorsInProgress: this.registry.monitorsActive,
       archiveBacklog: this.#parts.archive?.backlog() ?? 0,
       archiver: this.#parts.archive?.state() ?? { kind: 'disabled' },
       lastErrors: [...this.#lastErrors],

@@ -22,6 +22,8 @@ export interface DaemonStatus {
   callsInProgress: number;
   recordingsInProgress: number;
   archiveBacklog: number;
+  /** Live listening allowed by the gate and not ended yet. Absent in files written before it existed. */
+  monitorsInProgress?: number;
   /** Absent in files written before this field existed. */
   archiver?: ArchiverStatus;
   /** Last errors: code or place and when, never personal data. */

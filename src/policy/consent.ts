@@ -30,8 +30,21 @@ export type ConsentOutcome =
   | 'declined'       // consent line: no accept key (timeout or another key)
   | 'caller-hung-up';
 
-export function planDialogue(line: LinePolicy, sampling: SamplingDecision): DialoguePlan {
+export interface PlanOptions {
+  /**
+   * An agent's answer could still record this call (src/policy/answer.ts,
+   * answerMayRecord): the caller must hear the notice now, at entry, even
+   * with `announce: when-recording` and a draw that skips it at entry.
+   */
+  readonly answerMayRecord?: boolean;
+}
+
+export function planDialogue(line: LinePolicy, sampling: SamplingDecision, options: PlanOptions = {}): DialoguePlan {
   if (line.mode === 'never' || sampling.reason === 'remembered-objection') return { kind: 'silent' };
+  // Outside the windows (or with a protected agent named at entry) nothing is recorded: "this call is recorded" or a
+  // consent question would be false. A sampled line with announce: always
+  // still says "may be recorded", as it promises.
+  if ((sampling.reason === 'outside-window' || sampling.reason === 'protected-agent') && (line.mode !== 'sampled' || line.announce === 'when-recording')) return { kind: 'silent' };
   const shared = { infoKey: line.infoKey, timeoutMs: line.digitTimeoutMs, maxInfoReplays: line.maxInfoReplays };
   switch (line.mode) {
     case 'mandatory':
@@ -39,7 +52,7 @@ export function planDialogue(line: LinePolicy, sampling: SamplingDecision): Dial
     case 'consent':
       return { kind: 'consent', prompt: 'notice-consent', acceptKey: line.acceptKey, ...shared };
     case 'sampled':
-      if (sampling.decision === 'skip' && line.announce === 'when-recording') return { kind: 'silent' };
+      if (sampling.decision === 'skip' && line.announce === 'when-recording' && options.answerMayRecord !== true) return { kind: 'silent' };
       return { kind: 'objection', prompt: 'notice-objection', objectionKey: line.objectionKey, ...shared };
   }
 }
@@ -94,11 +107,14 @@ export function stepDialogue(plan: DialoguePlan, input: CallerInput, replays: nu
 
 export type FinalDecision =
   | { decision: 'record'; reason: 'mandatory' | 'sampled' | 'agent-rate' | 'consented' }
-  | { decision: 'skip'; reason: 'line-never' | 'not-sampled' | 'remembered-objection' | 'objected' | 'declined' | 'caller-hung-up' };
+  | { decision: 'skip'; reason: 'line-never' | 'not-sampled' | 'remembered-objection' | 'outside-window' | 'protected-agent' | 'objected' | 'declined' | 'caller-hung-up' };
 
 /** Combines the sampling decision with what the caller said. */
 export function concludeRecording(sampling: SamplingDecision, outcome: ConsentOutcome): FinalDecision {
   if (outcome === 'caller-hung-up') return { decision: 'skip', reason: 'caller-hung-up' };
+  // The objection is kept even on a call the draw skipped: an agent's answer may re-draw
+  // that call (src/policy/answer.ts) and must see that the caller said no.
+  if (outcome === 'objected' && sampling.reason !== 'mandatory') return { decision: 'skip', reason: 'objected' };
   if (sampling.decision === 'skip') return { decision: 'skip', reason: sampling.reason };
   if (sampling.decision === 'ask') {
     return outcome === 'accepted' ? { decision: 'record', reason: 'consented' } : { decision: 'skip', reason: 'declined' };

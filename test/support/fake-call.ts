@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CallInfo, DialogueChannel, RecordingControl } from '../../src/pbx/call-control.js';
+import type { AnswerRecordingControl, AnswerRecordingOptions, CallInfo, CallerLegRef, DialogueChannel, RecordingControl } from '../../src/pbx/call-control.js';
 import type { CallerInput, PromptName } from '../../src/policy/consent.js';
 import { parseConfig, type ResolvedConfig } from '../../src/config/index.js';
 import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
@@ -16,7 +16,7 @@ import type { SessionDeps } from '../../src/calls/call-session.js';
 
 export const RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
-export function testConfig(dir: string, lines: string): ResolvedConfig {
+export function testConfig(dir: string, lines: string, extra = ''): ResolvedConfig {
   return parseConfig(`
 pbx:
   type: asterisk
@@ -28,6 +28,7 @@ ${lines}
 privacy: { hashKeyFile: ${join(dir, 'hash.key')} }
 storage: { dir: ${join(dir, 'store')} }
 archive: { recipients: { quality: [${RECIPIENT}], regulatory: [${RECIPIENT}] } }
+${extra}
 `, join(dir, 'callvault.yaml'));
 }
 
@@ -66,9 +67,9 @@ export class FakeControl implements RecordingControl {
   stop(): Promise<void> { this.calls.push('stop'); return Promise.resolve(); }
 }
 
-export function makeDeps(lines: string, control: RecordingControl, clock = { t: Date.UTC(2026, 10, 28, 10) }): SessionDeps & { dir: string; clock: { t: number } } {
+export function makeDeps(lines: string, control: RecordingControl, clock = { t: Date.UTC(2026, 10, 28, 10) }, extra = ''): SessionDeps & { dir: string; clock: { t: number } } {
   const dir = mkdtempSync(join(tmpdir(), 'cv-calls-'));
-  const config = testConfig(dir, lines);
+  const config = testConfig(dir, lines, extra);
   return {
     dir, clock, config, control,
     hasher: new KeyedHasher(randomBytes(32)),
@@ -82,4 +83,18 @@ let seq = 0;
 export function callInfo(line: string, over: Partial<CallInfo> = {}): CallInfo {
   seq++;
   return { pbx: 'asterisk', callId: `1764000000.${seq}`, linkedId: `1764000000.${seq}`, channel: `Local/x-${seq};2`, line, agent: null, caller: '+33123456789', language: 'fr', ...over };
+}
+
+/** The recording started at answer: writes the file as the PBX would, or fails / never answers. */
+export class FakeAnswerRecording implements AnswerRecordingControl {
+  readonly started: Array<{ caller: CallerLegRef; recordingId: string; options: AnswerRecordingOptions }> = [];
+  constructor(private readonly recDir: string, public mode: ControlMode = 'ok') {}
+  start(caller: CallerLegRef, recordingId: string, options: AnswerRecordingOptions): Promise<{ channels: 1 | 2 }> {
+    if (this.mode === 'reject') return Promise.reject(new Error('MixMonitor action failed'));
+    if (this.mode === 'hang') return new Promise(() => undefined);
+    mkdirSync(this.recDir, { recursive: true });
+    writeFileSync(join(this.recDir, `${recordingId}.wav`), 'RIFF');
+    this.started.push({ caller, recordingId, options });
+    return Promise.resolve({ channels: options.stereo === true ? 2 : 1 });
+  }
 }

@@ -13,7 +13,9 @@ export const meShow: RouteSpec = {
     }));
     let ownRate: number | null = null;
     if (viewer.agentHash !== null && app.hasher !== null) {
-      for (const [agentId, rate] of Object.entries(app.config.agents.rates)) if (app.hasher.hex('agent', agentId) === viewer.agentHash) ownRate = rate;
+      for (const [agentId, agent] of Object.entries(app.config.agents.byId)) {
+        if (agent.rate !== undefined && app.hasher.hex('agent', agentId) === viewer.agentHash) ownRate = agent.rate;
+      }
     }
     return reply.type('text/html; charset=utf-8').send(meView(pageContext(app, req), lines, ownRate));
   },

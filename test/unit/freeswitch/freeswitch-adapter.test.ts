@@ -80,6 +80,8 @@ const noHandlers: CallHandlers = {
   consent: async () => undefined,
   paymentEnter: async () => 'failed',
   paymentExit: async () => 'failed',
+  agentAnswered: async () => ({ action: 'not-recorded', reason: 'error', vars: {} }),
+  monitor: async () => ({ decision: 'refuse', reason: 'error' }),
 };
 
 async function world(): Promise<{ fs: FakeFreeSwitch; adapter: FreeSwitchAdapter; events: PbxEvent[]; dir: string }> {
