@@ -425,8 +425,9 @@ export class Archiver {
     await fsyncDir(this.#layout.tmpDir);
     await this.#hook('renamed', id);
 
+    const agents = meta.agents?.map((a) => ({ agentHash: this.#o.hasher.hex('agent', a.agent), team: a.team, offsetMs: a.offsetMs }));
     const sidecar: RecordingSidecar = {
-      version: 1, id, pbx: meta.pbx, callId: meta.callId, linkedId: meta.linkedId, line: meta.line, purpose: meta.purpose,
+      ...(agents !== undefined ? { version: 2 as const, team: agents[0]?.team ?? null, agents } : { version: 1 as const }), id, pbx: meta.pbx, callId: meta.callId, linkedId: meta.linkedId, line: meta.line, purpose: meta.purpose,
       decision: meta.decision, consent: meta.consent, language: meta.language,
       callerHash: meta.caller === null ? null : this.#o.hasher.hex('caller', meta.caller),
       agentHash: meta.agent === null ? null : this.#o.hasher.hex('agent', meta.agent),

@@ -14,8 +14,9 @@ import { RECORDING_ID, pauseSchema } from './spool-metadata.js';
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const instant = z.iso.datetime({ offset: true });
 
+/** Version 2 (issue 8): adds the team and every agent heard, as keyed hashes. */
 export const sidecarSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   id: z.string().regex(RECORDING_ID),
   pbx: z.string().min(1),
   callId: z.string().min(1),
@@ -40,7 +41,9 @@ export const sidecarSchema = z.object({
   /** The encrypted file's name, in the same directory. */
   file: z.string().regex(/^[^/\\]+$/),
   archivedAt: instant,
-}).strict();
+  team: z.string().min(1).max(64).nullable().optional(),
+  agents: z.array(z.object({ agentHash: hex64, team: z.string().min(1).max(64).nullable(), offsetMs: z.number().int().min(0) }).strict()).optional(),
+}).strict().refine((s) => (s.version === 2) === (s.agents !== undefined), { message: 'agents is in version 2 and only there', path: ['agents'] });
 
 export type RecordingSidecar = z.infer<typeof sidecarSchema>;
 

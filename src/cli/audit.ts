@@ -16,7 +16,7 @@ import { action, type CommandContext } from './context.js';
 import { printJson, type Io } from './output.js';
 import { configFrom, intOption, localTime, withConfig, withLockTimeout } from './ops-common.js';
 
-interface AuditOpts { config?: string; json?: boolean; recording?: string; verify?: boolean; limit?: string; lockTimeout?: string }
+interface AuditOpts { config?: string; json?: boolean; recording?: string; action?: string; verify?: boolean; limit?: string; lockTimeout?: string }
 
 /** Verifies the chain and describes the result in one line, for this command and for `verify`. */
 export function auditChainReport(db: Database): { verdict: AuditVerdict; line: string } {
@@ -48,6 +48,7 @@ export function register(program: Command, ctx: CommandContext): void {
   withLockTimeout(withConfig(program.command('audit')))
     .description('list the audit log (who, when, what, why); --verify checks its hash chain (exit 1 if broken)')
     .option('--recording <id>', 'only the rows about this recording')
+    .option('--action <verb>', 'only the rows of this action (archive, decrypt, purge, hold, monitor...)')
     .option('--limit <n>', 'only the last N rows (1 to 1000000)')
     .option('--verify', 'verify the hash chain instead of listing')
     .option('--json', 'print JSON')
@@ -60,6 +61,7 @@ export function register(program: Command, ctx: CommandContext): void {
         if (opts.recording !== undefined && rows.length === 0 && resolveId(index.db, opts.recording).kind === 'unknown') {
           throw new CallvaultError('CV_ERR_OPS_UNKNOWN_ID', [opts.recording]);
         }
+        if (opts.action !== undefined) rows = rows.filter((e) => e.action === opts.action);
         if (opts.limit !== undefined) rows = rows.slice(-intOption(opts.limit, '--limit', 1, 1_000_000, 100));
         if (opts.json === true) printJson(ctx.io, { audit: rows });
         else if (rows.length === 0) ctx.io.out('callvault: no audit row matches');

@@ -18,6 +18,7 @@ import { register as run } from './run.js';
 import { register as status } from './status.js';
 import { register as subject } from './subject.js';
 import { register as verify } from './verify.js';
+import { register as windows } from './windows.js';
 
 type Register = (program: Command, ctx: CommandContext) => void;
 
@@ -36,6 +37,7 @@ const registrations: Register[] = [
   status,
   subject,
   verify,
+  windows,
 ];
 
 export function registerAll(program: Command, ctx: CommandContext): void {

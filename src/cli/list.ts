@@ -19,7 +19,7 @@ import { configFrom, dateArg, duration, intOption, localTime, publicRecording, r
 const STATUSES: readonly ListStatus[] = ['archived', 'held', 'purging'];
 
 interface ListOpts {
-  config?: string; json?: boolean; from?: string; to?: string; line?: string; purpose?: string; agent?: string;
+  config?: string; json?: boolean; from?: string; to?: string; line?: string; purpose?: string; agent?: string; team?: string;
   status?: string; limit?: string; after?: string; asc?: boolean; lockTimeout?: string;
 }
 
@@ -30,7 +30,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--to <date>', 'started before (a YYYY-MM-DD day is included whole)')
     .option('--line <name>', 'line name')
     .option('--purpose <purpose>', `one of ${PURPOSES.join(', ')}`)
-    .option('--agent <id>', 'agent id as the PBX passes it (matched through its keyed hash)')
+    .option('--agent <id>', 'agent id as the PBX passes it (matched through its keyed hash), any agent heard on the recording')
+    .option('--team <name>', 'team name (config teams:), any agent of it heard on the recording')
     .option('--status <status>', `one of ${STATUSES.join(', ')}`)
     .option('--limit <n>', 'recordings per page (1 to 1000)', '50')
     .option('--after <cursor>', 'the cursor printed at the end of the previous page')
@@ -56,6 +57,7 @@ export function register(program: Command, ctx: CommandContext): void {
         if (c === null) throw new CallvaultError('CV_ERR_CLI_USAGE', ['--after is not a cursor printed by `callvault list`']);
         q.after = c;
       }
+      if (opts.team !== undefined) q.team = opts.team;
       if (opts.agent !== undefined) q.agentHash = KeyedHasher.fromFile(config.privacy.hashKeyFile).hex('agent', opts.agent);
       const index = openIndex(config.storage.dir, 'read', { busyTimeoutMs: intOption(opts.lockTimeout, '--lock-timeout', 0, 600_000, 5000) });
       try {

@@ -34,6 +34,14 @@ function print(ctx: CommandContext, r: StatusReport): void {
   } else {
     o(`index: ${r.index.state}${r.index.error !== null ? ` (${r.index.error})` : ''}`);
   }
+  if (r.teams.length > 0) {
+    o('teams (recordings today, 7 days):');
+    for (const t of r.teams) o(`  ${t.team}: ${t.recordingsToday}, ${t.recordings7Days}`);
+  }
+  if (r.monitors !== null) {
+    const m = r.monitors;
+    o(`live listening: ${m.inProgress ?? 'n/a'} in progress; allowed ${m.allowedToday} today, ${m.allowed7Days} over 7 days; refused ${m.refusedToday} today, ${m.refused7Days} over 7 days`);
+  }
   // Offered counts objectors and early hang-ups, whom no rate records: a 25% line reads
   // lower there. Among eligible calls (the draw had the last word) it compares with the target.
   o('sampling (recorded / offered; recorded / eligible, objections among those asked; today, 7 days; target):');

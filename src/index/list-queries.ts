@@ -6,7 +6,7 @@
  * plans.
  */
 import type { Database } from 'better-sqlite3';
-import { isoUtc } from './recordings.js';
+import { isoUtc, AGENT_MATCH, TEAM_MATCH } from './recordings.js';
 import { opsFromSql, type OpsRecording } from './ops-rows.js';
 import type { Purpose } from '../policy/purpose.js';
 
@@ -20,6 +20,7 @@ export interface ListQuery {
   line?: string;
   purpose?: Purpose;
   agentHash?: string;
+  team?: string;
   status?: ListStatus;
   /** Page size (1 to 1000). */
   limit: number;
@@ -56,7 +57,8 @@ export function listSql(q: ListQuery): { sql: string; params: Record<string, unk
   if (q.to !== undefined) add('started_at < @to', 'to', isoUtc(q.to));
   if (q.line !== undefined) add('line = @line', 'line', q.line);
   if (q.purpose !== undefined) add('purpose = @purpose', 'purpose', q.purpose);
-  if (q.agentHash !== undefined) add('agent_hash = @agentHash', 'agentHash', q.agentHash);
+  if (q.agentHash !== undefined) add(AGENT_MATCH, 'agentHash', q.agentHash);
+  if (q.team !== undefined) add(TEAM_MATCH, 'team', q.team);
   if (q.status === 'purging') where.push('purge_started_at IS NOT NULL');
   else if (q.status !== undefined) add('status = @status', 'status', q.status);
   const desc = (q.order ?? 'desc') === 'desc';

@@ -129,6 +129,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'agents: team column, every agent heard on a recording',
+    // Owned by the agent step (issue 8, docs/spec.md "Index"). The team is a
+    // team name, not a person, so it is kept in clear; agents stay keyed
+    // hashes. recording_agents goes with its recording (purge deletes the row).
+    sql: `
+      ALTER TABLE recordings ADD COLUMN team TEXT;
+      CREATE INDEX recordings_team_started ON recordings (team, started_at) WHERE team IS NOT NULL;
+
+      CREATE TABLE recording_agents (
+        recording_id  TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        ord           INTEGER NOT NULL CHECK (ord >= 0),
+        agent_hash    TEXT NOT NULL CHECK (length(agent_hash) = 64),
+        team          TEXT,
+        offset_ms     INTEGER NOT NULL CHECK (offset_ms >= 0),
+        PRIMARY KEY (recording_id, ord)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX recording_agents_agent ON recording_agents (agent_hash);
+      CREATE INDEX recording_agents_team ON recording_agents (team) WHERE team IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -22,7 +22,10 @@ export interface RecordingRow {
   consent: string;
   language: string | null;
   callerHash: string | null;
+  /** The first agent heard (or the one named at entry); every one is in recording_agents. */
   agentHash: string | null;
+  /** That agent's team, in clear (a team is not a person); null without one. Index version 3. */
+  team: string | null;
   /** ISO-8601 UTC with milliseconds, so that text order is time order. */
   startedAt: string;
   endedAt: string;
@@ -42,7 +45,19 @@ export interface RecordingRow {
   archivedAt: string;
 }
 
-export type NewRecording = Omit<RecordingRow, 'status'> & { status?: RecordingStatus };
+/** One agent heard on a recording, in the order they answered (recording_agents). */
+export interface RecordingAgentRow {
+  agentHash: string;
+  team: string | null;
+  offsetMs: number;
+}
+
+export type NewRecording = Omit<RecordingRow, 'status' | 'team'> & {
+  status?: RecordingStatus;
+  team?: string | null;
+  /** Every agent heard, in order; agentHash/team above are the first one's. */
+  agents?: readonly RecordingAgentRow[];
+};
 
 export interface RecordingFilter {
   /** startedAt >= from (inclusive), ISO-8601 or Date. */
@@ -51,7 +66,10 @@ export interface RecordingFilter {
   to?: string | Date;
   line?: string;
   purpose?: Purpose;
+  /** Any agent heard on the recording (recording_agents), or the one named at entry. */
   agentHash?: string;
+  /** Any agent's team. */
+  team?: string;
   callerHash?: string;
   status?: RecordingStatus;
   linkedId?: string;

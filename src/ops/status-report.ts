@@ -11,6 +11,7 @@ import { readdirSync, statfsSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/index.js';
 import { readStatus, type ArchiverStatus } from '../daemon/status-file.js';
 import { indexFigures, type IndexFigures } from '../index/status-queries.js';
+import { monitorFigures, teamFigures, type MonitorFigures, type TeamFigures } from '../index/agent-queries.js';
 import { lineRates, localDay, type LineRate } from '../index/decision-log.js';
 import { countDueBy } from '../index/retention-queries.js';
 import { nextDailyRun } from './purge-scheduler.js';
@@ -45,6 +46,10 @@ export interface StatusReport {
   callsInProgress: number | null;
   recordingsInProgress: number | null;
   recordings: (Omit<IndexFigures, 'tombstones'> & { purged: number }) | null;
+  /** Recordings per team (configured teams, and any the index holds). */
+  teams: TeamFigures[];
+  /** Live listening: in progress (daemon), allowed and refused (audit chain). */
+  monitors: (MonitorFigures & { inProgress: number | null }) | null;
   sampling: SamplingLine[];
   spool: { dir: string; backlog: number | null };
   /** Recordings the spool refused, waiting in <storage>/quarantine for an operator. */
@@ -135,6 +140,8 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
   let recordings: StatusReport['recordings'] = null;
   let due: { due: number; held: number } | null = null;
   let rates7: LineRate[] = [];
+  let teams: TeamFigures[] = [];
+  let monitors: MonitorFigures | null = null;
   let ratesToday: LineRate[] = [];
   const index: StatusReport['index'] = { path: `${storageDir}/index.sqlite`, state: 'ok', error: null };
   try {
@@ -147,6 +154,8 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
       due = countDueBy(idx.db, purgeAt, config.retention);
       ratesToday = lineRates(idx.db, localDay(now), localDay(now));
       rates7 = lineRates(idx.db, localDay(weekStart), localDay(now));
+      teams = teamFigures(idx.db, todayStart, weekStart);
+      monitors = monitorFigures(idx.db, todayStart, weekStart);
       if (f.purging > 0) problems.push(`${f.purging} purge(s) interrupted; run \`callvault purge\``);
     } finally {
       idx.close();
@@ -183,6 +192,11 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
     callsInProgress: live?.callsInProgress ?? null,
     recordingsInProgress: live?.recordingsInProgress ?? null,
     recordings,
+    teams: [
+      ...teams,
+      ...Object.keys(config.teams).filter((t) => !teams.some((x) => x.team === t)).map((team) => ({ team, recordingsToday: 0, recordings7Days: 0 })),
+    ].sort((a, b) => a.team.localeCompare(b.team)),
+    monitors: monitors === null ? null : { ...monitors, inProgress: live?.monitorsInProgress ?? null },
     sampling,
     spool: { dir: config.storage.spool, backlog },
     quarantined,

@@ -40,6 +40,8 @@ export interface AddOptions {
   retentionUntil?: Date;
   callId?: string;
   linkedId?: string;
+  /** Every agent heard, in order (index version 3): the first one's team goes on the row. */
+  agents?: Array<{ agent: string; team: string | null; offsetMs: number }>;
 }
 
 let serial = 0;
@@ -123,9 +125,13 @@ ${extraYaml}`);
       sizeBytes: cipher.length, sha256, recipients: [RECIPIENT], pauses: [],
       retentionUntil: (o.retentionUntil ?? new Date(endedAt.getTime() + this.config.retention[purpose] * DAY_MS)).toISOString(),
       file: this.layout.relative(file), archivedAt: endedAt.toISOString(),
+      ...(o.agents !== undefined ? {
+        team: o.agents[0]?.team ?? null,
+        agents: o.agents.map((a) => ({ agentHash: this.hasher.hex('agent', a.agent), team: a.team, offsetMs: a.offsetMs })),
+      } : {}),
     };
     const { status: _s, ...sidecarFields } = row;
-    writeFileSync(this.layout.sidecarPath(id), JSON.stringify({ version: 1, ...sidecarFields, file: `${id}.opus.age` }, null, 2), { mode: 0o600 });
+    writeFileSync(this.layout.sidecarPath(id), JSON.stringify({ version: o.agents !== undefined ? 2 : 1, ...sidecarFields, file: `${id}.opus.age` }, null, 2), { mode: 0o600 });
     assert(index.insertRecordingWithAudit(row, { actor: 'archiver', action: 'archive', recordingId: id, details: { how: 'test' } }), `insert ${id}`);
     return id;
   }

@@ -18,7 +18,7 @@ import { isCallvaultError } from '../../errors.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { preciseNow, AGENT_STEP_DEADLINE_MS, type AgentAnswer, type AgentLeg, type AgentPromptName, type AnswerRecordingControl, type MonitorMode, type MonitorRequest, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
@@ -43,6 +43,15 @@ export interface AsteriskAdapterOptions {
 const CONSENT_DEADLINE_MS = 180_000;
 /** A payment request must answer fast: the session's own mute deadline is 1.5 s. */
 const PAYMENT_DEADLINE_MS = 2_500;
+/**
+ * The agent step's request, notice included: the decision itself has
+ * AGENT_STEP_DEADLINE_MS, the notice is a few seconds of the PBX's own time.
+ */
+const AGENT_REQUEST_DEADLINE_MS = 10_000;
+/** The monitor gate decides fast; no answer in time means no listening. */
+const MONITOR_DEADLINE_MS = 2_000;
+/** The agent notice when it is a beep: Asterisk's own sound, also what MixMonitor B() plays. */
+const BEEP = 'beep';
 const VARS = ['CALLVAULT_RECORDING_ID', 'CALLVAULT_MIXMONITOR_ID', 'CALLVAULT_PAUSE', 'CALLVAULT_LINE'];
 
 class AgiDialogue implements DialogueChannel {
@@ -115,7 +124,7 @@ class AgiDialogue implements DialogueChannel {
  * fileexists_core tries `<channel lang>/<file>`, then `<file>` as given); an
  * absolute one is `<prefix>/<lang>/<name>`, as on FreeSWITCH.
  */
-export function promptPath(prefix: string, language: string, prompt: PromptName): string {
+export function promptPath(prefix: string, language: string, prompt: PromptName | AgentPromptName): string {
   return prefix.startsWith('/') ? `${prefix}/${language}/${prompt}` : `${language}/${prefix}/${prompt}`;
 }
 
@@ -164,6 +173,40 @@ export class AsteriskAdapter implements PbxAdapter {
     }
   }
 
+  /**
+   * MixMonitor on the CALLER's channel through AMI (the agent hook runs on
+   * the agent leg, which cannot start an application on another channel).
+   * The AMI action needs the `system` write class (app_mixmonitor.c
+   * registers MixMonitor under EVENT_FLAG_SYSTEM; docs/decisions.md). Only
+   * once it answered with the MixMonitor id are the caller's variables set,
+   * so payment-enter and a restarted daemon find the recording, and the
+   * hangup handler pushed that closes the file.
+   */
+  readonly answerRecording: AnswerRecordingControl = {
+    start: async (caller, recordingId, options, deadlineMs) => {
+      if (!isRecordingId(recordingId)) throw new Error('invalid recording id');
+      const until = Date.now() + deadlineMs;
+      const left = () => ({ timeoutMs: Math.max(1, until - Date.now()) });
+      const dir = this.options.recordings.pbx;
+      const stereo = options.stereo ?? this.options.stereo === true;
+      const beep = options.periodicBeepSeconds !== undefined ? `B(${options.periodicBeepSeconds})` : '';
+      const res = await this.ami.action('MixMonitor', {
+        Channel: caller.channel, File: `${dir}/${recordingId}.wav`,
+        Options: `${stereo ? 'D' : ''}${beep}i(CALLVAULT_MIXMONITOR_ID)`,
+        Command: `/bin/touch ${dir}/${recordingId}.done`,
+      }, left());
+      const id = res.get('MixMonitorID') || await this.ami.getvar(caller.channel, 'CALLVAULT_MIXMONITOR_ID', left());
+      if (id === '') throw new Error('MixMonitor gave no id: the recording cannot be addressed, so it is not claimed');
+      this.trackRecording(caller.callId, caller.channel, recordingId, id);
+      // Both at once (AMI answers them in order on one connection): the agent is waiting.
+      await Promise.all([
+        this.ami.setvar(caller.channel, 'CALLVAULT_RECORDING_ID', recordingId, left()),
+        this.ami.setvar(caller.channel, 'CHANNEL(hangup_handler_push)', 'callvault-hangup,s,1', left()),
+      ]);
+      return { channels: stereo ? 2 : 1 };
+    },
+  };
+
   constructor(options: AsteriskAdapterOptions) {
     this.options = options;
     this.#log = options.logger.child({ component: 'asterisk' });
@@ -205,6 +248,40 @@ export class AsteriskAdapter implements PbxAdapter {
     };
   }
 
+  async #agentLeg(agi: AgiChannel, receivedAt: number): Promise<AgentLeg> {
+    const req = agi.request;
+    // callvault-agent passes agent id, Linkedid and notice language as arguments, so
+    // the decision costs no AGI round trip; the reads are for a dialplan that does not.
+    // Queue's gosub argument is substituted before a member answers, so the
+    // subroutine takes the id from MEMBERNAME (setinterfacevar=yes) when ARG1 is empty.
+    const [argAgent = '', argLinked = '', argLanguage = ''] = req.args;
+    const linkedId = argLinked || (await agi.getFullVariable('${CHANNEL(linkedid)}')) || req.uniqueid;
+    const agent = argAgent || (await agi.getVariable('MEMBERNAME')) || '';
+    const language = req.args.length >= 3 ? argLanguage : await agi.getVariable('CALLVAULT_AGENT_LANGUAGE');
+    return { pbx: 'asterisk', linkedId, agent, callId: req.uniqueid, channel: req.channel, language: language || null, receivedAt };
+  }
+
+  /** Plays the notice on the agent leg (this AGI's channel), then leaves the outcome, the commit marker last. */
+  async #applyAgentAnswer(agi: AgiChannel, answer: AgentAnswer): Promise<void> {
+    if (answer.action !== 'not-recorded' && answer.notice !== null) {
+      const n = answer.notice;
+      const file = n.kind === 'beep' ? BEEP : promptPath(this.options.prompts.prefix, n.language, n.prompt);
+      try {
+        await agi.streamFile(file, '', { timeoutMs: 8_000 });
+      } catch (err) {
+        if (!isCallvaultError(err, 'CV_ERR_AGI_HANGUP')) throw err;
+      }
+    }
+    const entries = Object.entries(answer.vars).sort(([a], [b]) => (a === 'CALLVAULT_AGENT_DECISION' ? 1 : b === 'CALLVAULT_AGENT_DECISION' ? -1 : 0));
+    for (const [k, v] of entries) await agi.setVariable(k, v);
+  }
+
+  #monitorRequest(agi: AgiChannel): MonitorRequest {
+    const [supervisor = '', agent = '', mode = 'listen'] = agi.request.args;
+    const m: MonitorMode = mode === 'whisper' || mode === 'barge' ? mode : 'listen';
+    return { pbx: 'asterisk', supervisor, supervisorCallId: agi.request.uniqueid, target: { kind: 'agent', agent }, mode: m, receivedAt: preciseNow() };
+  }
+
   async #paymentRequest(agi: AgiChannel): Promise<PaymentRequest> {
     const receivedAt = preciseNow();
     const recordingId = await agi.getVariable('CALLVAULT_RECORDING_ID');
@@ -232,7 +309,33 @@ export class AsteriskAdapter implements PbxAdapter {
       .route('payment-exit', async (agi) => {
         const answer = await handlers.paymentExit(await this.#paymentRequest(agi));
         if (answer === 'resumed') await agi.setVariable('CALLVAULT_PAUSE', 'off');
-      }, { timeoutMs: PAYMENT_DEADLINE_MS });
+      }, { timeoutMs: PAYMENT_DEADLINE_MS })
+      .route('agent', async (agi) => {
+        const leg = await this.#agentLeg(agi, preciseNow());
+        if (leg.agent === '') {
+          this.#log.warn('agent: callvault-agent without an agent id (no ARG1, no MEMBERNAME); bridging unrecorded at answer');
+          return;
+        }
+        // Past the deadline the socket closes and the dialplan bridges with nothing claimed.
+        let timer: NodeJS.Timeout | undefined;
+        const answer = await Promise.race([
+          handlers.agentAnswered(leg),
+          new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), AGENT_STEP_DEADLINE_MS); }),
+        ]).finally(() => clearTimeout(timer));
+        if (answer === null) { this.#log.error('agent: no decision within the deadline; bridging unrecorded at answer'); return; }
+        await this.#applyAgentAnswer(agi, answer);
+      }, { timeoutMs: AGENT_REQUEST_DEADLINE_MS })
+      .route('monitor', async (agi) => {
+        const answer = await handlers.monitor(this.#monitorRequest(agi));
+        if (answer.decision === 'allow') {
+          await agi.setVariable('CALLVAULT_MONITOR_CHANNEL', answer.channel);
+          await agi.setVariable('CALLVAULT_MONITOR_ID', answer.monitorId);
+          await agi.setVariable('CALLVAULT_MONITOR', 'allow'); // last: the only value that lets ChanSpy run
+        } else {
+          await agi.setVariable('CALLVAULT_MONITOR_REASON', answer.reason);
+          await agi.setVariable('CALLVAULT_MONITOR', 'refused');
+        }
+      }, { timeoutMs: MONITOR_DEADLINE_MS });
     this.ami.on('connected', () => onEvent({ type: 'link-up' }));
     this.ami.on('disconnected', ({ error }) => onEvent({ type: 'link-down', reason: error?.message ?? 'closed' }));
     this.ami.onEvent('Hangup', (e) => {
@@ -240,6 +343,13 @@ export class AsteriskAdapter implements PbxAdapter {
       onEvent({ type: 'hangup', callId });
       const t = this.#tracked.get(callId);
       if (t) void this.#awaitFile(callId, t);
+    });
+    // Live listening as Asterisk saw it (app_chanspy; class call): the gate allowed it under the spyer's Uniqueid.
+    this.ami.onEvent('ChanSpyStart', (e) => {
+      if (typeof e.fields.SpyerUniqueid === 'string') onEvent({ type: 'monitor-started', supervisorCallId: e.fields.SpyerUniqueid, targetCallId: e.fields.SpyeeUniqueid ?? null });
+    });
+    this.ami.onEvent('ChanSpyStop', (e) => {
+      if (typeof e.fields.SpyerUniqueid === 'string') onEvent({ type: 'monitor-ended', supervisorCallId: e.fields.SpyerUniqueid });
     });
     this.ami.onEvent('UserEvent', (e) => {
       if (e.fields.UserEvent === 'CallvaultFailClosed' && typeof e.fields.Uniqueid === 'string') {

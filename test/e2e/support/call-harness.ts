@@ -18,6 +18,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { silentLogger, createLogger } from '../../../src/log/logger.js';
 import { Daemon } from '../../../src/daemon/daemon.js';
 import type { SessionObserver } from '../../../src/calls/call-session.js';
+import type { MonitorAudit } from '../../../src/calls/monitor-register.js';
 import { ArchiverWorker } from '../../../src/archive/archiver-worker.js';
 import { RecordingIndex } from '../../../src/index/index.js';
 import type { RecordingRow } from '../../../src/index/types.js';
@@ -113,7 +114,7 @@ export class Caller {
    * Places `scenario` (caller side) on `line` (IVR side) with the daemon at
    * `agiPort`, and resolves when the IVR side hung up.
    */
-  async call(scenario: string, line: string, agiPort: number, opts: { vars?: Record<string, string>; timeoutMs?: number; callerId?: string } = {}): Promise<CallResult> {
+  async call(scenario: string, line: string, agiPort: number, opts: { vars?: Record<string, string>; timeoutMs?: number; callerId?: string; context?: string; onPhase?: (phase: string, channel: string, linkedId: string) => void } = {}): Promise<CallResult> {
     const uniqueid = `cvt-${randomBytes(6).toString('hex')}`;
     const result: CallResult = { uniqueid, channel: '', vars: {}, phases: [], hungUpAt: 0 };
     const reads: Promise<void>[] = [];
@@ -122,6 +123,7 @@ export class Caller {
       const phase = e.fields.Phase ?? '';
       result.phases.push(phase);
       result.channel ||= e.fields.Channel ?? '';
+      opts.onPhase?.(phase, e.fields.Channel ?? '', e.fields.Linkedid ?? '');
       if (phase === 'talk') {
         reads.push((async () => {
           for (const v of ['CALLVAULT_DECISION', 'CALLVAULT_CONSENT', 'CALLVAULT_RECORDING_ID', 'CALLVAULT_REASON']) {
@@ -137,7 +139,7 @@ export class Caller {
     try {
       await this.ami.action('Originate', {
         Channel: `Local/${scenario}@callvault-test-caller`,
-        Context: 'callvault-demo-ivr', Exten: line, Priority: 1, Async: 'true',
+        Context: opts.context ?? 'callvault-demo-ivr', Exten: line, Priority: 1, Async: 'true',
         ChannelId: uniqueid, OtherChannelId: `${uniqueid}-caller`,
         CallerID: opts.callerId ?? '"Test Caller" <+33612345678>',
         Variable: Object.entries({ __CALLVAULT_AGI: `agi://127.0.0.1:${agiPort}`, ...(opts.vars ?? {}) }).map(([k, v]) => `${k}=${v}`),
@@ -215,7 +217,7 @@ export class InProcessDaemon {
   daemon!: Daemon;
   adapter!: AsteriskAdapter;
   agiPort = 0;
-  constructor(readonly files: StackFiles, readonly observers: SessionObserver[] = [], readonly options: { archive?: boolean } = {}) {}
+  constructor(readonly files: StackFiles, readonly observers: SessionObserver[] = [], readonly options: { archive?: boolean; monitorAudit?: MonitorAudit } = {}) {}
   async start(): Promise<void> {
     const config = loadConfig(this.files.configPath);
     const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
@@ -225,7 +227,7 @@ export class InProcessDaemon {
       hashKeyFile: config.privacy.hashKeyFile, retentionDays: config.retention, bitrateBps: config.archive.bitrateBps, pollIntervalMs: 200,
     }) : undefined;
     this.daemon = new Daemon({
-      config, logger, adapter: this.adapter, observers: this.observers,
+      config, logger, adapter: this.adapter, observers: this.observers, monitorAudit: this.options.monitorAudit,
       archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
     });
     await this.daemon.start();

@@ -8,7 +8,7 @@ test('insert then get returns the same row; a second insert of the id changes no
   try {
     const r = row('20261128T150405Z-00000001');
     assert.equal(t.index.insertRecording(r), true);
-    assert.deepEqual(t.index.getRecording(r.id), { ...r, status: 'archived' });
+    assert.deepEqual(t.index.getRecording(r.id), { ...r, team: null, status: 'archived' });
     assert.equal(t.index.insertRecording({ ...r, line: 'other' }), false);
     assert.equal(t.index.getRecording(r.id)?.line, 'sales');
     assert.equal(t.index.getRecording('20261128T150405Z-ffffffff'), null);
