@@ -25,7 +25,9 @@ import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import { preciseNow, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PauseMark, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { AGENT_STEP_DEADLINE_MS, preciseNow, type AgentAnswer, type AgentLeg, type AnswerRecordingControl, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type MonitorAnswer, type PauseMark, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { agentLegOf, agentLegSets, noticeFile, periodicBeepFile } from './agent-step.js';
+import { eavesdropSets, monitorRequestOf } from './monitor-gate.js';
 import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
 import { EslInboundLink } from './esl-inbound-link.js';
 import { positionMs, waitForGrowth } from './recording-position.js';
@@ -66,12 +68,26 @@ const UNMASK_FLUSH_DEADLINE_MS = 1_000;
 /** Result variable of play_and_get_digits. */
 const DIGIT_VAR = 'callvault_digit';
 
-export type CallvaultAction = 'consent' | 'payment-enter' | 'payment-exit';
+const ACTIONS = ['consent', 'payment-enter', 'payment-exit', 'agent', 'monitor'] as const;
+export type CallvaultAction = (typeof ACTIONS)[number];
 
 /** The request the dialplan made, from the channel data of the outbound connect; null when it is not ours. */
 export function actionOf(data: ChannelData): CallvaultAction | null {
   const a = data.event.variable('CALLVAULT_ACTION');
-  return a === 'consent' || a === 'payment-enter' || a === 'payment-exit' ? a : null;
+  return (ACTIONS as readonly string[]).includes(a ?? '') ? (a as CallvaultAction) : null;
+}
+
+/** How long the gate may take to answer a supervisor; the listening itself then lasts as long as it lasts. */
+const MONITOR_GATE_DEADLINE_MS = 2_500;
+/** A notice longer than this is cut: the agent is on the line and the caller waits. */
+const NOTICE_TIMEOUT_MS = 30_000;
+/** The longest setTimeout delay: an eavesdrop ends with the call or the supervisor, not with a timer. */
+const NO_DEADLINE_MS = 2 ** 31 - 1;
+
+/** Resolves with `p`, or null once `ms` passed (`p` still runs; the caller decides what a late result means). */
+function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), ms); })]).finally(() => clearTimeout(timer));
 }
 
 /** CallInfo from the outbound connect reply (variables set by the including dialplan). */
@@ -283,6 +299,61 @@ export class FreeSwitchAdapter implements PbxAdapter {
     stop: (channel, recordingId) => this.recordCommand(channel, 'stop', this.pbxPath(recordingId)),
   };
 
+  /**
+   * A recording started at the agent's answer, on the caller's leg, with
+   * uuid_record like at entry. The caller's leg then carries what the
+   * consent request would have left there (CALLVAULT_RECORDING_PATH, then
+   * CALLVAULT_RECORDING_ID, set with uuid_setvar), so the payment extensions
+   * pause it and a restarted daemon adopts it. Resolves only once all of it
+   * answered +OK; past `deadlineMs` it rejects, and a start that lands later
+   * is stopped: nobody would own that file.
+   */
+  readonly answerRecording: AnswerRecordingControl = {
+    start: async (caller, recordingId, options, deadlineMs) => {
+      const work = this.#startOnCaller(caller.channel, caller.callId, recordingId, options.stereo === true);
+      const started = await within(work, deadlineMs);
+      if (started === null) {
+        void work.then(() => this.recordCommand(caller.channel, 'stop', this.pbxPath(recordingId)).then(() => this.untrack(caller.callId)), () => undefined).catch(() => undefined);
+        throw new CallvaultError('CV_ERR_ESL_TIMEOUT', ['uuid_record start (at answer)', deadlineMs]);
+      }
+      // The agent step asking for it is on the agent leg: the periodic beep goes there, after the notice.
+      const step = this.#agentSteps.get(caller.linkedId);
+      if (step && options.periodicBeepSeconds !== undefined && options.periodicBeepSeconds > 0) step.beepSeconds = options.periodicBeepSeconds;
+      return started;
+    },
+  };
+
+  /** Agent steps in flight, by the caller's key: where a recording started at answer puts its periodic beep. */
+  readonly #agentSteps = new Map<string, { beepSeconds: number | null }>();
+
+  async #setvar(uuid: string, name: string, value: string | null): Promise<void> {
+    if (!/^[0-9A-Za-z-]+$/.test(uuid) || /\s/.test(value ?? '')) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['uuid_setvar', 'invalid uuid or value']);
+    const reply = await this.inbound.api(value === null ? `uuid_setvar ${uuid} ${name}` : `uuid_setvar ${uuid} ${name} ${value}`, this.commandTimeoutMs);
+    if (!reply.startsWith('+OK')) throw new CallvaultError('CV_ERR_ESL_COMMAND', [`uuid_setvar ${name}`, reply.split('\n')[0] ?? '']);
+  }
+
+  async #startOnCaller(uuid: string, callId: string, recordingId: string, stereo: boolean): Promise<{ channels: 1 | 2 }> {
+    const path = this.pbxPath(recordingId);
+    // As at entry (EslDialogue.startRecording): read by uuid_record when it opens the file.
+    await this.#setvar(uuid, 'enable_file_write_buffering', 'false');
+    await this.#setvar(uuid, 'RECORD_MIN_SEC', '0');
+    if (stereo) await this.#setvar(uuid, 'RECORD_STEREO', 'true');
+    await this.recordCommand(uuid, 'start', path);
+    this.trackRecording(callId, recordingId);
+    try {
+      await this.#setvar(uuid, 'CALLVAULT_RECORDING_PATH', path);
+      await this.#setvar(uuid, 'CALLVAULT_PAUSE', null);
+      await this.#setvar(uuid, 'CALLVAULT_RECORDING_ID', recordingId);
+    } catch (err) {
+      // A recording the dialplan cannot pause or stop must not run.
+      await this.recordCommand(uuid, 'stop', path).catch(() => undefined);
+      await this.#setvar(uuid, 'CALLVAULT_RECORDING_ID', null).catch(() => undefined);
+      this.untrack(callId);
+      throw err;
+    }
+    return { channels: stereo ? 2 : 1 };
+  }
+
   /** Where the file is now, in ms of audio: the PBX's timeline for the pause offsets. */
   async #position(recordingId: string): Promise<{ offsetMs: number } | undefined> {
     const ms = await positionMs(this.localPath(recordingId));
@@ -384,6 +455,8 @@ export class FreeSwitchAdapter implements PbxAdapter {
     await session.myevents('plain', { timeoutMs: this.commandTimeoutMs });
     // Keep the socket after a hangup so the executes in flight see CHANNEL_HANGUP_COMPLETE.
     await session.linger(undefined, { timeoutMs: this.commandTimeoutMs });
+    if (action === 'agent') return this.#agentStep(session, data, handlers, receivedAt);
+    if (action === 'monitor') return this.#monitorGate(session, data, handlers, receivedAt);
     const deadline = action === 'consent' ? CONSENT_DEADLINE_MS : PAYMENT_DEADLINE_MS;
     const timer = setTimeout(() => {
       // The dialplan goes on without the outcome variable: unrecorded, or the payment fails closed.
@@ -406,6 +479,96 @@ export class FreeSwitchAdapter implements PbxAdapter {
       }
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The agent leg is answered and waits, unbridged, for this socket to end
+   * (group_confirm exec). The answer must come within AGENT_STEP_DEADLINE_MS;
+   * past it the socket is left and the dialplan bridges with nothing claimed.
+   */
+  async #agentStep(session: EslOutboundSession, data: ChannelData, handlers: CallHandlers, receivedAt: number): Promise<void> {
+    const parsed = agentLegOf(data, receivedAt);
+    if (parsed === null) {
+      this.log.warn({ call: data.uuid }, 'agent: the agent hook ran without CALLVAULT_AGENT (or cc_agent); bridged unrecorded');
+      return;
+    }
+    const t = { timeoutMs: this.commandTimeoutMs };
+    let leg: AgentLeg = parsed.leg;
+    if (parsed.memberUuid !== null) {
+      // mod_callcenter: the caller's key is the member leg's call_uuid (its own uuid when unset).
+      const callUuid = getvarValue(await this.inbound.api(`uuid_getvar ${parsed.memberUuid} call_uuid`).catch(() => ''));
+      leg = { ...leg, linkedId: callUuid ?? parsed.memberUuid };
+    }
+    const step = { beepSeconds: null as number | null };
+    this.#agentSteps.set(leg.linkedId, step);
+    let answer: AgentAnswer | null;
+    const late = handlers.agentAnswered(leg);
+    try {
+      answer = await within(late, AGENT_STEP_DEADLINE_MS - (preciseNow() - receivedAt));
+    } finally {
+      this.#agentSteps.delete(leg.linkedId);
+    }
+    if (answer === null) {
+      this.log.warn({ call: data.uuid, deadlineMs: AGENT_STEP_DEADLINE_MS }, 'agent: no answer within the deadline; the call is bridged with nothing claimed');
+      void late.then((a) => {
+        if (a.action === 'record-now') this.log.error({ recordingId: a.recordingId }, 'agent: recording started after the agent step\'s deadline; the agent was not told on their leg');
+      }, () => undefined);
+      return;
+    }
+    if (answer.action !== 'not-recorded' && answer.notice !== null) {
+      const r = await session.execute('playback', noticeFile(answer.notice, this.options.prompts.prefix), { timeoutMs: NOTICE_TIMEOUT_MS });
+      if (r.response === 'FILE NOT FOUND') this.log.warn({ notice: answer.notice.kind }, 'agent: notice file not found on FreeSWITCH');
+    }
+    if (answer.action === 'record-now' && step.beepSeconds !== null) {
+      // A media bug on the agent leg: it stays through the bridge and ends with the leg.
+      const reply = await this.inbound.api(`uuid_displace ${leg.channel} start ${periodicBeepFile(step.beepSeconds)} 0 mux`, this.commandTimeoutMs).catch((err: unknown) => String(err));
+      if (!reply.startsWith('+OK')) this.log.warn({ reply: reply.split('\n')[0] }, 'agent: periodic beep not started');
+    }
+    for (const set of agentLegSets(answer.vars)) await session.execute('set', set, t);
+  }
+
+  /**
+   * The supervisor's gate. On allow the eavesdrop runs here, on this socket:
+   * its CHANNEL_EXECUTE is the audited start, its completion (or the
+   * supervisor's hangup) the end. Anything else leaves the dialplan with
+   * CALLVAULT_MONITOR_DECISION unset or refuse: no listening.
+   */
+  async #monitorGate(session: EslOutboundSession, data: ChannelData, handlers: CallHandlers, receivedAt: number): Promise<void> {
+    const t = { timeoutMs: this.commandTimeoutMs };
+    const req = monitorRequestOf(data, receivedAt);
+    const refuse = async (reason: string) => {
+      await session.execute('set', `CALLVAULT_MONITOR_REASON=${reason}`, t);
+      await session.execute('set', 'CALLVAULT_MONITOR_DECISION=refuse', t);
+    };
+    if ('invalid' in req) {
+      this.log.warn({ call: data.uuid, reason: req.invalid }, 'monitor: gate called without what it needs; refused');
+      return refuse(req.invalid);
+    }
+    const answer: MonitorAnswer | null = await within(handlers.monitor(req), MONITOR_GATE_DEADLINE_MS);
+    if (answer === null) {
+      this.log.warn({ call: data.uuid }, 'monitor: no answer from the gate in time; no listening');
+      return;
+    }
+    if (answer.decision === 'refuse') return refuse(answer.reason);
+    if (!/^[0-9A-Za-z-]+$/.test(answer.channel)) return refuse('error');
+    for (const set of eavesdropSets(req.mode)) await session.execute('set', set, t);
+    await session.execute('set', `CALLVAULT_MONITOR_ID=${answer.monitorId}`, t);
+    await session.execute('set', 'CALLVAULT_MONITOR_DECISION=allow', t);
+    const onEvent = (ev: EslEvent) => {
+      if (ev.name === 'CHANNEL_EXECUTE' && ev.get('Application') === 'eavesdrop') {
+        session.off('event', onEvent);
+        this.#emit({ type: 'monitor-started', supervisorCallId: data.uuid, targetCallId: answer.channel });
+      }
+    };
+    session.on('event', onEvent);
+    try {
+      await session.execute('eavesdrop', answer.channel, { timeoutMs: NO_DEADLINE_MS });
+    } catch (err) {
+      if (!isCallvaultError(err, 'CV_ERR_ESL_CLOSED')) throw err;
+    } finally {
+      session.off('event', onEvent);
+      this.#emit({ type: 'monitor-ended', supervisorCallId: data.uuid });
     }
   }
 

@@ -19,6 +19,7 @@ import { Daemon } from '../../../src/daemon/daemon.js';
 import { createAdapter } from '../../../src/daemon/adapter-factory.js';
 import type { FreeSwitchAdapter } from '../../../src/pbx/freeswitch/freeswitch-adapter.js';
 import type { SessionObserver } from '../../../src/calls/call-session.js';
+import type { MonitorAudit } from '../../../src/calls/monitor-register.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -73,12 +74,12 @@ log: { level: ${process.env.CALLVAULT_E2E_LOG ?? 'warn'} }
 export class FsDaemon {
   daemon!: Daemon;
   adapter!: FreeSwitchAdapter;
-  constructor(readonly stack: FsStack, readonly observers: SessionObserver[] = []) {}
+  constructor(readonly stack: FsStack, readonly observers: SessionObserver[] = [], readonly monitorAudit?: MonitorAudit) {}
   async start(): Promise<void> {
     const config = loadConfig(this.stack.configPath);
     const logger = process.env.CALLVAULT_E2E_LOG ? createLogger({ level: process.env.CALLVAULT_E2E_LOG, pretty: false }) : silentLogger;
     this.adapter = (await createAdapter(config, logger)) as FreeSwitchAdapter;
-    this.daemon = new Daemon({ config, logger, adapter: this.adapter, observers: this.observers });
+    this.daemon = new Daemon({ config, logger, adapter: this.adapter, observers: this.observers, monitorAudit: this.monitorAudit });
     await this.daemon.start();
   }
   /** `host:port` for the dialplan's CALLVAULT_SOCKET. */
