@@ -35,6 +35,8 @@ export function register(program: Command, ctx: CommandContext): void {
         hashKeyFile: config.privacy.hashKeyFile,
         retentionDays: config.retention,
         bitrateBps: config.archive.bitrateBps,
+        workers: config.archive.workers,
+        nice: config.archive.nice,
         logLevel: config.log.level,
       }) : undefined;
       prepareStorage(config.storage.dir, config.storage.spool);

@@ -155,6 +155,14 @@ export const configSchema = z.object({
   }).strict(),
   archive: z.object({
     bitrateBps: z.number().int().min(6000).max(128000).default(16000),
+    /**
+     * Encode threads of the archiver. Default: one per core the host offers
+     * (os.availableParallelism()); the pool runs at `nice`, so it only takes
+     * what the call path leaves.
+     */
+    workers: z.number().int().min(1).max(64).optional(),
+    /** Nice value of the archiver process (0-19, higher = lower priority than the daemon's call path). */
+    nice: z.number().int().min(0).max(19).default(10),
     recipients: z.object({
       quality: recipientList.optional(),
       training: recipientList.optional(),
