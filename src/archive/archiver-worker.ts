@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { CallvaultError } from '../errors.js';
 import type { Purpose } from '../policy/purpose.js';
 import type { ArchiverState, Backlog } from './archiver.js';
+import type { SpoolOutlook, SpoolSample } from '../ops/spool-outlook.js';
 
 export interface ArchiverWorkerOptions {
   spoolDir: string;
@@ -52,6 +53,8 @@ export interface ArchiverWorkerOptions {
   logLevel?: string;
   /** Encode threads. Default: one per core the host offers (os.availableParallelism()). */
   workers?: number;
+  /** How often the spool is sampled for the backlog outlook. Default 5 s. */
+  sampleEveryMs?: number;
   /** Nice value of the archiver process, 0-19 (19 = lowest priority). Default 10. */
   nice?: number;
 }
@@ -65,7 +68,7 @@ export function defaultWorkers(): number {
 
 type ToWorker = { type: 'init'; options: ArchiverWorkerOptions } | { type: 'stop' };
 type FromWorker =
-  | { type: 'state'; state: ArchiverState; backlog: Backlog; pid: number; threads: number[] }
+  | { type: 'state'; state: ArchiverState; backlog: Backlog; pid: number; threads: number[]; outlook: SpoolOutlook | null }
   | { type: 'start-failed'; code: string | null; message: string; hint: string | null }
   | { type: 'stopped' };
 
@@ -75,7 +78,8 @@ export class ArchiverWorker {
   readonly #options: ArchiverWorkerOptions;
   #worker: ChildProcess | null = null;
   #threads: number[] = [];
-  #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null };
+  #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null, archivedAudioSeconds: 0 };
+  #outlook: SpoolOutlook | null = null;
   #state: ArchiverState = { kind: 'starting' };
   #restarts = 0;
   #respawn: NodeJS.Timeout | null = null;
@@ -91,6 +95,11 @@ export class ArchiverWorker {
 
   state(): ArchiverState {
     return this.#state;
+  }
+
+  /** Where the spool is heading (backlog, growth, drain, disk), from the archiver process's samples; null before the first. */
+  outlook(): SpoolOutlook | null {
+    return this.#outlook;
   }
 
   /** The archiver process id and its encode threads' ids (Linux), as last reported; for tests and the bench. */
@@ -122,6 +131,7 @@ export class ArchiverWorker {
           this.#state = m.state;
           this.#backlog = m.backlog;
           this.#threads = m.threads;
+          this.#outlook = m.outlook;
           if (m.state.kind === 'running') this.#restarts = 0;
           resolve();
         } else if (m.type === 'start-failed') {
@@ -166,8 +176,9 @@ async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
   // First, before any thread of the pool exists: the threads inherit this priority (Linux), the process has it (elsewhere).
   setPriority(options.nice ?? DEFAULT_ARCHIVER_NICE);
   const post = (m: FromWorker) => { if (process.connected) process.send!(m); };
-  const [{ Archiver }, { EncodePool }, { KeyedHasher }, { createLogger }] = await Promise.all([
+  const [{ Archiver }, { EncodePool }, { KeyedHasher }, { createLogger }, { SpoolSampler }, { spoolOutlook }] = await Promise.all([
     import('./archiver.js'), import('./encode-pool.js'), import('../privacy/keyed-hash.js'), import('../log/logger.js'),
+    import('./spool-sampler.js'), import('../ops/spool-outlook.js'),
   ]);
   const pool = new EncodePool(options.workers ?? defaultWorkers());
   await pool.warm();
@@ -206,9 +217,28 @@ async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
   if (!process.connected) onStop(); // the daemon went while this process was loading
   // Retries opening by itself; the first report says whether it is running or why not.
   await archiver.start();
-  const report = () => post({ type: 'state', state: archiver.state(), backlog: archiver.backlog(), pid: process.pid, threads: pool.threadIds() });
+  // The spool is sampled every few seconds, a quarter of an hour kept: enough for a trend, small to send each second.
+  const sampler = new SpoolSampler(options.spoolDir, options.storageDir);
+  const samples: SpoolSample[] = [];
+  let outlook: SpoolOutlook | null = null;
+  let sampledAt = 0;
+  let sampling = false;
+  const sample = async () => {
+    if (sampling || Date.now() - sampledAt < (options.sampleEveryMs ?? 5000)) return;
+    sampling = true;
+    try {
+      samples.push(await sampler.sample(archiver.backlog().archivedAudioSeconds, Date.now()));
+      sampledAt = Date.now();
+      while (samples.length > 0 && samples[0]!.atMs < sampledAt - 15 * 60_000) samples.shift();
+      outlook = spoolOutlook(samples);
+    } finally {
+      sampling = false;
+    }
+  };
+  const report = () => post({ type: 'state', state: archiver.state(), backlog: archiver.backlog(), pid: process.pid, threads: pool.threadIds(), outlook });
+  await sample().catch(() => undefined);
   report();
-  if (stopping === null) timer = setInterval(report, 1000);
+  if (stopping === null) timer = setInterval(() => { void sample().catch(() => undefined); report(); }, 1000);
 }
 
 let onStop: (() => void) | null = null;

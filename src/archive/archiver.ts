@@ -114,6 +114,8 @@ export interface Backlog {
   /** The last failure was a full disk; archiving resumes by itself. */
   diskFull: boolean;
   nextRetryAt: string | null;
+  /** Audio archived by this archiver since it started (a counter, for the archive rate). */
+  archivedAudioSeconds: number;
 }
 
 interface SpoolEntry {
@@ -141,6 +143,7 @@ export class Archiver {
   #retries = new Map<string, Retry>();
   #diskFull: Retry | null = null;
   #pending = 0;
+  #archivedAudioMs = 0;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #stopRequested = false;
@@ -243,6 +246,7 @@ export class Archiver {
       failing: this.#retries.size,
       diskFull: this.#diskFull !== null,
       nextRetryAt: next.length > 0 ? new Date(Math.min(...next)).toISOString() : null,
+      archivedAudioSeconds: this.#archivedAudioMs / 1000,
     };
   }
 
@@ -450,6 +454,7 @@ export class Archiver {
     this.#insert(sidecarToRow(sidecar, this.#layout.relative(finalPath), this.#deadline(meta)), 'archived');
     await this.#hook('indexed', id);
     await this.#cleanup(entry, wavPath, id);
+    this.#archivedAudioMs += stats.durationMs;
     const cpu = process.cpuUsage(started);
     log.info({ durationMs: stats.durationMs, bytes: size, cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Date.now() - t0 }, 'archive: recording archived');
     return id;

@@ -50,7 +50,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const purge = PurgeScheduler.forConfig(config, { logger });
       const daemon = new Daemon({
         config, logger, adapter, objections,
-        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
+        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state(), outlook: () => worker.outlook() },
         observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });

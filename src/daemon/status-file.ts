@@ -8,6 +8,7 @@ import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readF
 import { join } from 'node:path';
 import type { LinkStatus, PbxKind } from '../pbx/call-control.js';
 import type { ArchiverState } from '../archive/archiver.js';
+import type { SpoolOutlook } from '../ops/spool-outlook.js';
 
 /** The archiver as the daemon sees it; `disabled` with `run --no-archive`. */
 export type ArchiverStatus = ArchiverState | { kind: 'disabled' };
@@ -24,6 +25,8 @@ export interface DaemonStatus {
   archiveBacklog: number;
   /** Absent in files written before this field existed. */
   archiver?: ArchiverStatus;
+  /** Backlog trend and disk outlook from the archiver's samples; null before the first, absent in older files. */
+  spool?: SpoolOutlook | null;
   /** Last errors: code or place and when, never personal data. */
   lastErrors: Array<{ at: string; where: string; message: string }>;
 }
