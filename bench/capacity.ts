@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AmiPlayer, agiSession, landRecording, speechWav, writeConfig, type ShapeEvent } from './pbx-player.js';
 import { SpoolSampler } from '../src/archive/spool-sampler.js';
 
@@ -41,6 +42,9 @@ const windowS = Number(opt('--window') ?? (quick ? '15' : '30'));
 const eventsKind = (opt('--events') ?? 'read-all') as 'strict' | 'read-all';
 const noArchive = argv.includes('--no-archive');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The bench's own event-loop delay: client-side latencies include it.
+const benchLoop = monitorEventLoopDelay({ resolution: 1 });
+benchLoop.enable();
 
 const DURATIONS_S = [60, 120, 180, 240, 300];
 const MEAN_S = 180;
@@ -51,7 +55,7 @@ const TARGETS = { consentP99: 20, pauseP99: 10, eldP99: 10, rssMb: 300, cpuPct: 
 if (!existsSync(join(repo, 'dist/cli/main.js'))) { console.error('bench: build first: npm run build'); process.exit(2); }
 const shapeFile = JSON.parse(readFileSync(opt('--shape') ?? join(repo, 'bench/asterisk-call-shape.json'), 'utf8')) as { users: Record<string, { sequence: ShapeEvent[]; eventsPerCall: number }>; measuredAt: string };
 const sequence = shapeFile.users[eventsKind]!.sequence;
-const firstEnd = sequence.findIndex((e) => /Hangup/.test(e.name));
+const firstEnd = sequence.findIndex((e) => /^(Hangup|HangupRequest|SoftHangupRequest)$/.test(e.name));
 const startEvents = sequence.slice(0, firstEnd < 0 ? sequence.length : firstEnd);
 const endEvents = sequence.slice(firstEnd < 0 ? sequence.length : firstEnd);
 if (!endEvents.some((e) => e.name === 'Hangup' && e.fields.Uniqueid === '{ID}')) endEvents.push({ name: 'Hangup', fields: { Uniqueid: '{ID}', Cause: '16', 'Cause-txt': 'Normal Clearing' } });
@@ -85,6 +89,26 @@ function archiverPid(daemon: number): number | null {
   }
   return null;
 }
+/** Cumulative bucket counts of a daemon histogram (all label sets summed), by upper bound in ms. */
+async function buckets(port: number, name: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} ([0-9.eE+-]+)$`, 'gm'))) {
+      const le = m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]) * 1000;
+      out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+    }
+  } catch { /* no metrics */ }
+  return out;
+}
+/** The bucket bound under which p% of the observations between two scrapes fall: "p99 <= X ms". */
+function bucketPct(a: Map<number, number>, b: Map<number, number>, p: number): number | null {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const total = (b.get(Number.POSITIVE_INFINITY) ?? 0) - (a.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return null;
+  for (const le of les) if ((b.get(le)! - (a.get(le) ?? 0)) >= (p / 100) * total) return le;
+  return null;
+}
 async function metric(port: number, name: string): Promise<number | null> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -114,7 +138,10 @@ async function startStack(archive: boolean): Promise<Stack> {
   const agiPort = await freePort();
   const metricsPort = await freePort();
   const config = writeConfig(dir, { amiPort: ami.port, agiPort, metricsPort, recordings, recipient });
-  const daemon = spawn(process.execPath, [join(repo, 'bin/callvault.js'), 'run', '--config', config, ...(archive ? [] : ['--no-archive'])], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { openSync } = await import('node:fs');
+  const log = openSync(join(dir, 'daemon.log'), 'w');
+  // CV_BENCH_PROF=1: V8's tick profiler in the daemon (written as it goes, so it survives the SIGKILL at the end).
+  const daemon = spawn(process.execPath, [...(process.env.CV_BENCH_PROF ? ['--prof'] : []), join(repo, 'bin/callvault.js'), 'run', '--config', config, ...(archive ? [] : ['--no-archive'])], { cwd: dir, stdio: ['ignore', log, 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
     const r = await fetch(`http://127.0.0.1:${metricsPort}/healthz`).then((x) => x.json() as Promise<{ link: string; archiver: string }>, () => null);
@@ -126,23 +153,37 @@ async function startStack(archive: boolean): Promise<Stack> {
 }
 
 async function stopStack(s: Stack): Promise<void> {
+  if (process.env.CV_BENCH_PROF) {
+    const log = readdirSync(s.dir).find((n) => n.startsWith('isolate-') && n.endsWith('.log'));
+    if (log !== undefined) {
+      const text = execFileSync(process.execPath, ['--prof-process', join(s.dir, log)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+      const out = join(tmpdir(), `cv-capacity-profile-${Date.now()}.txt`);
+      writeFileSync(out, text);
+      console.error(`  daemon profile: ${out}\n${text.split('\n').slice(0, 40).join('\n')}`);
+    }
+  }
+  // The daemon's children (archiver, watchdog) go with it: nothing of this step may run into the next.
+  const children = childPids(s.daemon.pid!);
   const done = new Promise((r) => s.daemon.once('exit', r));
   s.daemon.kill('SIGKILL');
+  for (const c of children) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
   await done;
   await s.ami.close();
-  await sleep(500); // the archiver process sees its daemon go and exits
-  rmSync(s.dir, { recursive: true, force: true });
+  for (let i = 0; ; i++) {
+    try { rmSync(s.dir, { recursive: true, force: true }); break; } catch (err) { if (i > 20) throw err; await sleep(200); }
+  }
 }
 
 interface Tally { consent: number[]; pause: number[]; pauseFailed: number; recorded: number; calls: number; audioLandedS: number; measuring: boolean }
 
 /** One call's life, from `ageS` seconds into it; hangs up at `durationS`. */
-async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: Set<Promise<void>>): Promise<void> {
+async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: Set<Promise<void>>, payEveryS: number | null): Promise<void> {
   const id = `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
   const channel = `PJSIP/trunk-${randomBytes(4).toString('hex')}`;
   const vars = new Map<string, string>();
   const measuring = () => t.measuring;
-  s.ami.emit(subst(startEvents, id));
+  // A call already in progress when the step starts (the compressed ramp) made its start events before: only new calls send them.
+  if (ageS === 0) s.ami.emit(subst(startEvents, id));
   const env = (script: string) => ({
     network: 'yes', network_script: script, request: `agi://127.0.0.1:${s.agiPort}/${script}`, channel, language: 'en', type: 'PJSIP', uniqueid: id,
     version: '22.10.1', callerid: `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, calleridname: 'Caller', callingpres: '0', callingani2: '0', callington: '0', callingtns: '0',
@@ -158,7 +199,17 @@ async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: S
   if (consent.wav !== null) {
     t.recorded++;
     const payAt = durationS / 2;
-    if (ageS < payAt) {
+    if (payEveryS !== null) {
+      // Pause check: a payment every payEveryS seconds of the call, for enough pauses per window to read a p99.
+      for (let k = Math.ceil(ageS / payEveryS) * payEveryS + payEveryS * Math.random(); k + 3 < durationS; k += payEveryS) {
+        await at(k);
+        const m = measuring();
+        const enter = await agiSession(s.agiPort, env('payment-enter'), vars, { promptMs: 0 });
+        if (m && measuring()) { if (enter.pause === 'confirmed' && enter.latencyMs !== null) t.pause.push(enter.latencyMs); else t.pauseFailed++; }
+        await at(k + 3);
+        await agiSession(s.agiPort, env('payment-exit'), vars, { promptMs: 0 });
+      }
+    } else if (ageS < payAt) {
       await at(payAt);
       const m = measuring();
       const enter = await agiSession(s.agiPort, env('payment-enter'), vars, { promptMs: 0 });
@@ -177,11 +228,11 @@ async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: S
 }
 
 interface Row {
-  calls: number; load: string; cpuPct: number; rss: number; eldP99: number | null; consentP50: number; consentP99: number; pauseP50: number; pauseP99: number; pauseFailed: number;
+  calls: number; load: string; cpuPct: number; benchPct: number; rss: number; eldP99: number | null; consentP50: number; consentP99: number; pauseP50: number; pauseP99: number; pauseN: number; benchEld: number; dConsentP99: number | null; dPauseP99: number | null; dPauseP50: number | null; pauseFailed: number;
   eventsPerS: number; backlogFiles: number; backlogH: number; trendHPerH: number; inflowHPerH: number; archivedHPerH: number; archiveCpuPct: number; audioHPerCpuH: number | null; limits: string[];
 }
 
-async function runStep(C: number, archive: boolean, preload = 0): Promise<Row> {
+async function runStep(C: number, archive: boolean, preload = 0, payEveryS: number | null = null): Promise<Row> {
   const s = await startStack(archive);
   if (preload > 0) {
     // Saturate the archive: recordings already waiting in the spool, as after a peak.
@@ -198,7 +249,7 @@ async function runStep(C: number, archive: boolean, preload = 0): Promise<Row> {
   }
   const t: Tally = { consent: [], pause: [], pauseFailed: 0, recorded: 0, calls: 0, audioLandedS: 0, measuring: false };
   const live = new Set<Promise<void>>();
-  const spawnCall = (durationS: number, ageS: number) => { const p = call(s, t, durationS, ageS, live).catch(() => undefined); live.add(p); void p.finally(() => live.delete(p)); };
+  const spawnCall = (durationS: number, ageS: number) => { const p = call(s, t, durationS, ageS, live, payEveryS).catch(() => undefined); live.add(p); void p.finally(() => live.delete(p)); };
   const pick = () => DURATIONS_S[Math.floor(Math.random() * DURATIONS_S.length)]!;
   // Ramp (compressed): C calls at a random point of their lives, 200 per second at most.
   const rampPerS = 200;
@@ -210,13 +261,17 @@ async function runStep(C: number, archive: boolean, preload = 0): Promise<Row> {
   // Steady state: arrivals at C / mean duration, Poisson.
   const lambda = C / MEAN_S;
   let arriving = true;
-  void (async () => { while (arriving) { await sleep(-Math.log(1 - Math.random()) / lambda * 1000); if (arriving) spawnCall(pick(), 0); } })();
+  if (lambda > 0) void (async () => { while (arriving) { await sleep(-Math.log(1 - Math.random()) / lambda * 1000); if (arriving) spawnCall(pick(), 0); } })();
   await sleep(NOTICE_MS + 4000); // let the ramp's consents finish
   const pid = s.daemon.pid!;
   const apid = archive ? archiverPid(pid) : null;
   const sampler = new SpoolSampler(s.spool, s.storage);
-  await metric(s.metricsPort, 'callvault_process_nodejs_eventloop_lag_p99_seconds'); // resets the histogram: the window starts here
+  await metric(s.metricsPort, 'callvault_event_loop_delay_p99_seconds'); // resets the histogram: the window starts here
+  const cb0 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
+  const pb0 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
+  benchLoop.reset();
   const cpu0 = procCpuS(pid);
+  const bench0 = process.cpuUsage();
   const acpu0 = apid !== null ? procCpuS(apid) : 0;
   const ev0 = s.ami.eventsSent;
   const sp0 = await sampler.sample(0, Date.now());
@@ -229,10 +284,14 @@ async function runStep(C: number, archive: boolean, preload = 0): Promise<Row> {
   t.measuring = false;
   const wS = (Date.now() - w0) / 1000;
   const cpu = procCpuS(pid) - cpu0;
+  const benchCpu = process.cpuUsage(bench0);
   const acpu = apid !== null ? procCpuS(apid) - acpu0 : 0;
   const events = s.ami.eventsSent - ev0;
-  const eld = await metric(s.metricsPort, 'callvault_process_nodejs_eventloop_lag_p99_seconds');
+  const eld = await metric(s.metricsPort, 'callvault_event_loop_delay_p99_seconds');
   const sp1 = await sampler.sample(0, Date.now());
+  const benchEld = benchLoop.percentile(99) / 1e6 - 1;
+  const cb1 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
+  const pb1 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
   let archivedS = 0;
   try {
     const db = new BetterSqlite3(join(s.storage, 'index.sqlite'), { readonly: true, timeout: 2000 });
@@ -240,11 +299,16 @@ async function runStep(C: number, archive: boolean, preload = 0): Promise<Row> {
     db.close();
   } catch { /* nothing archived yet */ }
   arriving = false;
+  console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB`);
+  if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
+    const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
+    console.error(`  daemon log (${lines.length} payment/error lines), last 3:\n  ${lines.slice(-3).join('\n  ')}`);
+  }
   await stopStack(s);
   const hPerH = (audioS: number) => (audioS / 3600) / (wS / 3600);
   const row: Row = {
-    calls: C, load: `${load0.toFixed(2)}`, cpuPct: (cpu / wS) * 100, rss, eldP99: eld === null ? null : eld * 1000,
-    consentP50: pct(t.consent, 50), consentP99: pct(t.consent, 99), pauseP50: pct(t.pause, 50), pauseP99: pct(t.pause, 99), pauseFailed: t.pauseFailed,
+    calls: C, load: `${load0.toFixed(2)}`, cpuPct: (cpu / wS) * 100, benchPct: ((benchCpu.user + benchCpu.system) / 1e6 / wS) * 100, rss, eldP99: eld === null ? null : eld * 1000,
+    consentP50: pct(t.consent, 50), consentP99: pct(t.consent, 99), pauseP50: pct(t.pause, 50), pauseP99: pct(t.pause, 99), pauseN: t.pause.length, benchEld, dConsentP99: bucketPct(cb0, cb1, 99), dPauseP99: bucketPct(pb0, pb1, 99), dPauseP50: bucketPct(pb0, pb1, 50), pauseFailed: t.pauseFailed,
     eventsPerS: events / wS, backlogFiles: sp1.files, backlogH: sp1.audioSeconds / 3600, trendHPerH: hPerH(sp1.audioSeconds - sp0.audioSeconds),
     inflowHPerH: hPerH(t.audioLandedS), archivedHPerH: hPerH(archivedS), archiveCpuPct: (acpu / wS) * 100,
     audioHPerCpuH: acpu > 0 ? (archivedS / 3600) / (acpu / 3600) : null, limits: [],
@@ -264,17 +328,19 @@ const f2 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.t
 console.log(`capacity: real daemon (bin/callvault.js run), fake Asterisk over real sockets; AMI shape "${eventsKind}" (${shapeFile.users[eventsKind]!.eventsPerCall.toFixed(1)} events/call, measured ${shapeFile.measuredAt});`);
 console.log(`  calls 60-300 s (mean ${MEAN_S} s), sampled 25%, ${NOTICE_MS / 1000} s notice, payment pause on recorded calls; ${windowS} s window per step; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 if (pauseCheck) {
-  const idle = await runStep(500, false);
-  const busy = await runStep(500, true, 150);
+  const idle = await runStep(500, false, 0, 10);
+  const busy = await runStep(500, true, 150, 10);
+  console.log(`daemon-side pause p99 (histogram bucket): idle <= ${idle.dPauseP99} ms, saturated <= ${busy.dPauseP99} ms; bench event-loop p99 idle ${f2(idle.benchEld)} ms, saturated ${f2(busy.benchEld)} ms`);
+  console.log(`pauses measured: idle ${idle.pauseN}, saturated ${busy.pauseN}; event-loop p99 idle ${f2(idle.eldP99)} ms, saturated ${f2(busy.eldP99)} ms; daemon CPU idle ${f1(idle.cpuPct)}%, saturated ${f1(busy.cpuPct)}%`);
   console.log(`pause p99 with 500 calls: archive idle (--no-archive) ${f2(idle.pauseP99)} ms (p50 ${f2(idle.pauseP50)}, load ${idle.load}); archive saturated (150 x 3 min waiting) ${f2(busy.pauseP99)} ms (p50 ${f2(busy.pauseP50)}, load ${busy.load}, archiver ${f1(busy.archiveCpuPct)}% CPU)`);
   console.log(`difference ${f2(busy.pauseP99 - idle.pauseP99)} ms (target: within 2 ms)`);
   process.exit(0);
 }
-console.log(' calls  load  cpu%  rssMB eldP99 cons50 cons99 paus50 paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
+console.log(' calls  load bench% cpu%  rssMB eldP99 cons50 cons99 paus50 paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
 let first: string | null = null;
 for (const C of steps) {
   const r = await runStep(C, !noArchive);
-  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
+  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.benchPct)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
   if (first === null && r.limits.length > 0) first = `${C} calls: ${r.limits.join('; ')}`;
 }
 console.log(`first limit: ${first ?? 'none reached'}; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -22,6 +22,9 @@ export class AmiPlayer {
   #out: string[] = [];
   #flushing = false;
   eventsSent = 0;
+  /** Most bytes waiting in this process for the daemon to read (the daemon falling behind the event stream). */
+  maxQueuedBytes = 0;
+  pingRtts: number[] = [];
   actions = new Map<string, number>();
   port = 0;
 
@@ -80,7 +83,7 @@ export class AmiPlayer {
         this.#flushing = false;
         const chunk = this.#out.join('');
         this.#out = [];
-        for (const s of this.#sockets) s.write(chunk);
+        for (const s of this.#sockets) { s.write(chunk); this.maxQueuedBytes = Math.max(this.maxQueuedBytes, s.writableLength); }
       });
     }
   }

@@ -4,6 +4,7 @@
  * line names, outcomes and reasons, all from the config or the code).
  */
 import { createServer, type Server } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { SessionObserver } from '../calls/call-session.js';
 import type { SpoolOutlook } from '../ops/spool-outlook.js';
@@ -27,8 +28,30 @@ export class Metrics {
   readonly diskHoursLeft = new Gauge({ name: 'callvault_disk_hours_left', help: 'Hours until the spool or storage disk is full at the current rate; absent when not filling', registers: [this.registry] });
   readonly reconnects = new Gauge({ name: 'callvault_pbx_reconnects', help: 'PBX event socket reconnects since start', registers: [this.registry] });
 
+  /**
+   * Event-loop delay since the last scrape, at 1 ms resolution. Node's
+   * histogram records the whole interval between its timer's runs, so the
+   * delay is that minus the resolution; prom-client's own
+   * nodejs_eventloop_lag_* use 10 ms and cannot show what matters here
+   * (a pause must be answered within 10 ms).
+   */
+  readonly #loop = monitorEventLoopDelay({ resolution: 1 });
+  readonly loopDelayP99 = new Gauge({
+    name: 'callvault_event_loop_delay_p99_seconds', help: 'Event-loop delay p99 since the last scrape (1 ms resolution, resolution subtracted)', registers: [this.registry],
+    collect: () => this.#collectLoop(),
+  });
+  readonly loopDelayMax = new Gauge({ name: 'callvault_event_loop_delay_max_seconds', help: 'Event-loop delay max since the last scrape', registers: [this.registry] });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'callvault_process_' });
+    this.#loop.enable();
+  }
+
+  #collectLoop(): void {
+    const excess = (ns: number) => Math.max(0, ns / 1e9 - 0.001);
+    this.loopDelayP99.set(this.#loop.count > 0 ? excess(this.#loop.percentile(99)) : 0);
+    this.loopDelayMax.set(this.#loop.count > 0 ? excess(this.#loop.max) : 0);
+    this.#loop.reset();
   }
 
   setOutlook(o: SpoolOutlook | null): void {
