@@ -4,7 +4,7 @@
  * process without a control socket, and can tell a stale file (daemon gone)
  * from a live one by its pid and age.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, renameSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkStatus, PbxKind } from '../pbx/call-control.js';
 import type { ArchiverState } from '../archive/archiver.js';
@@ -42,8 +42,9 @@ export function writeStatus(storageDir: string, status: DaemonStatus): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
+    // No fsync: status is advice for `callvault status`, rewritten every few seconds and judged by its pid and age;
+    // a sync fsync here stalled the event loop under archive I/O (docs/decisions.md, "No fsync on the call path").
     writeSync(fd, JSON.stringify(status, null, 2) + '\n');
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
