@@ -324,8 +324,11 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
 }
 
 const f1 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.toFixed(1).padStart(6));
+const le = (x: number | null) => (x === null ? '     n/a' : `<=${x}`.padStart(8));
 const f2 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.toFixed(2).padStart(6));
 console.log(`capacity: real daemon (bin/callvault.js run), fake Asterisk over real sockets; AMI shape "${eventsKind}" (${shapeFile.users[eventsKind]!.eventsPerCall.toFixed(1)} events/call, measured ${shapeFile.measuredAt});`);
+console.log('  cons/paus: measured by the bench (request sent to first prompt / to CALLVAULT_PAUSE set), so they include the bench\'s own delays;');
+console.log('  d-cons99/d-paus99: the daemon\'s own histograms (request received to prompt sent / mute confirmed), bucket bound in ms');
 console.log(`  calls 60-300 s (mean ${MEAN_S} s), sampled 25%, ${NOTICE_MS / 1000} s notice, payment pause on recorded calls; ${windowS} s window per step; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 if (pauseCheck) {
   const idle = await runStep(500, false, 0, 10);
@@ -336,11 +339,11 @@ if (pauseCheck) {
   console.log(`difference ${f2(busy.pauseP99 - idle.pauseP99)} ms (target: within 2 ms)`);
   process.exit(0);
 }
-console.log(' calls  load bench% cpu%  rssMB eldP99 cons50 cons99 paus50 paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
+console.log(' calls  load bench% cpu%  rssMB eldP99 cons50 cons99 d-cons99 paus50 paus99 d-paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
 let first: string | null = null;
 for (const C of steps) {
   const r = await runStep(C, !noArchive);
-  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.benchPct)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
+  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.benchPct)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${le(r.dConsentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${le(r.dPauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
   if (first === null && r.limits.length > 0) first = `${C} calls: ${r.limits.join('; ')}`;
 }
 console.log(`first limit: ${first ?? 'none reached'}; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
