@@ -36,6 +36,7 @@ export function register(program: Command, ctx: CommandContext): void {
         retentionDays: config.retention,
         bitrateBps: config.archive.bitrateBps,
         workers: config.archive.workers,
+        complexity: config.archive.complexity,
         nice: config.archive.nice,
         logLevel: config.log.level,
       }) : undefined;
