@@ -78,7 +78,7 @@ export class ArchiverWorker {
   readonly #options: ArchiverWorkerOptions;
   #worker: ChildProcess | null = null;
   #threads: number[] = [];
-  #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null, archivedAudioSeconds: 0 };
+  #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null };
   #outlook: SpoolOutlook | null = null;
   #state: ArchiverState = { kind: 'starting' };
   #restarts = 0;
@@ -227,7 +227,7 @@ async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
     if (sampling || Date.now() - sampledAt < (options.sampleEveryMs ?? 5000)) return;
     sampling = true;
     try {
-      samples.push(await sampler.sample(archiver.backlog().archivedAudioSeconds, Date.now()));
+      samples.push(await sampler.sample(archiver.archivedAudioSeconds(), Date.now()));
       sampledAt = Date.now();
       while (samples.length > 0 && samples[0]!.atMs < sampledAt - 15 * 60_000) samples.shift();
       outlook = spoolOutlook(samples);

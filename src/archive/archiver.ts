@@ -114,8 +114,6 @@ export interface Backlog {
   /** The last failure was a full disk; archiving resumes by itself. */
   diskFull: boolean;
   nextRetryAt: string | null;
-  /** Audio archived by this archiver since it started (a counter, for the archive rate). */
-  archivedAudioSeconds: number;
 }
 
 interface SpoolEntry {
@@ -246,8 +244,12 @@ export class Archiver {
       failing: this.#retries.size,
       diskFull: this.#diskFull !== null,
       nextRetryAt: next.length > 0 ? new Date(Math.min(...next)).toISOString() : null,
-      archivedAudioSeconds: this.#archivedAudioMs / 1000,
     };
+  }
+
+  /** Audio archived by this archiver since it was made (a counter, for the archive rate in the backlog outlook). */
+  archivedAudioSeconds(): number {
+    return this.#archivedAudioMs / 1000;
   }
 
   /** One pass over the spool: archives every ready recording not backing off. */
