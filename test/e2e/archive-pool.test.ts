@@ -154,13 +154,14 @@ test('the archiver process and its encode threads run at the configured nice val
   }
 });
 
-test('a daemon killed with SIGKILL takes its archiver process with it: the lock is free again', async () => {
+test('a daemon killed with SIGKILL takes its archiver process with it: the lock is free again', async (t) => {
   const d = tempDir();
   try {
     const spool = join(d.path, 'spool');
     const storage = join(d.path, 'storage');
     mkdirSync(spool);
     const child = spawn(NODE_TSX[0]!, [...NODE_TSX.slice(1), new URL('./archive-pool-child.ts', import.meta.url).pathname, spool, storage, d.path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => { child.kill('SIGKILL'); }); // a failed assertion must not leave the stand-in daemon running
     let out = '';
     child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
     const deadline = Date.now() + 30_000;
