@@ -12,8 +12,7 @@
  * through ArchiverWorker (archiver-worker.ts) so that the call path stays
  * responsive. Tests drive `processOnce()` directly.
  */
-import { createHash, randomInt } from 'node:crypto';
-import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -23,11 +22,13 @@ import type { Purpose } from '../policy/purpose.js';
 import { retentionDeadline as policyDeadline } from '../policy/retention.js';
 import { RecordingIndex, type NewRecording } from '../index/index.js';
 import { canonicalJson } from '../index/audit-log.js';
-import { checkRecipients, encryptStream } from './age-crypto.js';
+import { checkRecipients } from './age-crypto.js';
 import { ArchiveLock } from './archive-lock.js';
-import { FILE_MODE, checkStorageDir, ensurePrivateDir, fsyncDir, isDiskFull, removeIfPresent, writeFileDurable } from './durable-fs.js';
+import { checkStorageDir, ensurePrivateDir, fsyncDir, isDiskFull, removeIfPresent, writeFileDurable } from './durable-fs.js';
 import { digestFile } from './file-digest.js';
-import { DEFAULT_BITRATE_BPS, encodeOggOpus, encoderBitrate, type EncodeStats } from './opus-codec.js';
+import { DEFAULT_BITRATE_BPS, encoderBitrate } from './opus-codec.js';
+import { runEncodeJob, type EncodeJob, type EncodeResult } from './encode-job.js';
+import type { Encoder } from './encode-pool.js';
 import { parseSidecar, sidecarToRow, type RecordingSidecar } from './recording-sidecar.js';
 import { RECORDING_ID, backfillMetadata, parseSpoolMetadata, type SpoolMetadata } from './spool-metadata.js';
 import { StorageLayout } from './storage-layout.js';
@@ -73,6 +74,12 @@ export interface ArchiverOptions {
   backfill?: BackfillOptions;
   hooks?: ArchiverHooks;
   now?: () => Date;
+  /**
+   * Runs the encode jobs; its size is how many recordings a pass keeps in
+   * flight. Default: in this thread, one at a time (CLI, tests). The daemon
+   * passes an EncodePool (encode-pool.ts).
+   */
+  encoder?: Encoder;
 }
 
 export interface ArchiveFailure {
@@ -134,6 +141,7 @@ export class Archiver {
   #retries = new Map<string, Retry>();
   #diskFull: Retry | null = null;
   #pending = 0;
+  #archivedAudioMs = 0;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   #stopRequested = false;
@@ -239,6 +247,11 @@ export class Archiver {
     };
   }
 
+  /** Audio archived by this archiver since it was made (a counter, for the archive rate in the backlog outlook). */
+  archivedAudioSeconds(): number {
+    return this.#archivedAudioMs / 1000;
+  }
+
   /** One pass over the spool: archives every ready recording not backing off. */
   async processOnce(): Promise<PassResult> {
     await this.#open();
@@ -246,29 +259,31 @@ export class Archiver {
     const entries = await this.#scan();
     this.#pending = entries.length;
     const now = Date.now();
-    for (const entry of entries) {
-      if (this.#stopRequested) { result.deferred.push(entry.key); continue; }
-      const retry = this.#retries.get(entry.key);
-      if ((this.#diskFull !== null && this.#diskFull.nextAt > now) || (retry !== undefined && retry.nextAt > now)) {
-        result.deferred.push(entry.key);
-        continue;
-      }
-      try {
-        const id = await this.#archiveEntry(entry);
-        this.#retries.delete(entry.key);
-        this.#diskFull = null;
-        this.#pending--;
-        result.archived.push(id);
-      } catch (err) {
-        const failure = this.#onFailure(entry, err);
-        result.failed.push(failure);
-        if (failure.code === 'CV_ERR_ARCHIVE_DISK_FULL') {
-          // The disk is shared: no point trying the next recordings now.
-          for (const rest of entries.slice(entries.indexOf(entry) + 1)) result.deferred.push(rest.key);
-          break;
+    // Lanes share one cursor: each takes the next entry when its recording is done, so a pool of N encodes N at once.
+    let next = 0;
+    const lane = async () => {
+      while (next < entries.length) {
+        const entry = entries[next++]!;
+        if (this.#stopRequested) { result.deferred.push(entry.key); continue; }
+        const retry = this.#retries.get(entry.key);
+        // A full disk seen by any lane defers the rest: the disk is shared, no point trying the next recordings now.
+        if ((this.#diskFull !== null && this.#diskFull.nextAt > now) || (retry !== undefined && retry.nextAt > now)) {
+          result.deferred.push(entry.key);
+          continue;
+        }
+        try {
+          const id = await this.#archiveEntry(entry);
+          this.#retries.delete(entry.key);
+          this.#diskFull = null;
+          this.#pending--;
+          result.archived.push(id);
+        } catch (err) {
+          result.failed.push(this.#onFailure(entry, err));
         }
       }
-    }
+    };
+    const lanes = Math.max(1, Math.min(this.#o.encoder?.size ?? 1, entries.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
     return result;
   }
 
@@ -442,6 +457,7 @@ export class Archiver {
     this.#insert(sidecarToRow(sidecar, this.#layout.relative(finalPath), this.#deadline(meta)), 'archived');
     await this.#hook('indexed', id);
     await this.#cleanup(entry, wavPath, id);
+    this.#archivedAudioMs += stats.durationMs;
     const cpu = process.cpuUsage(started);
     log.info({ durationMs: stats.durationMs, bytes: size, cpuMs: Math.round((cpu.user + cpu.system) / 1000), wallMs: Date.now() - t0 }, 'archive: recording archived');
     return id;
@@ -478,62 +494,24 @@ export class Archiver {
     });
   }
 
-  async #encodeEncrypt(meta: SpoolMetadata, wavPath: string, recipients: string[], id: string):
-    Promise<{ stats: EncodeStats & { channels: 1 | 2; sampleRate: number }; sha256: string; size: number }> {
-    let reader: WavReader;
-    try {
-      reader = await WavReader.open(wavPath);
-    } catch (err) {
-      throw isCallvaultError(err, 'CV_ERR_ARCHIVE_WAV') && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
-        ? new CallvaultError('CV_ERR_ARCHIVE_META', [id, `the WAV ${meta.wav} named by the metadata is not in the spool`], { cause: err })
-        : err;
-    }
-    const tmp = this.#layout.tmpRecordingPath(id);
-    const stats = {} as EncodeStats;
+  async #encodeEncrypt(meta: SpoolMetadata, wavPath: string, recipients: string[], id: string): Promise<EncodeResult> {
     const comments: [string, string][] = [['ENCODER', 'callvault'], ['CALLVAULT_ID', id]];
     if (meta.caller !== null) comments.push(['CALLVAULT_CALLER', meta.caller]);
     if (meta.agent !== null) comments.push(['CALLVAULT_AGENT', meta.agent]);
     // The whole spool metadata, clear numbers included: only the key holders can read it.
     comments.push(['CALLVAULT_METADATA', canonicalJson(meta)]);
-    const ogg = encodeOggOpus(reader.chunks(), {
-      sampleRate: reader.format.sampleRate, channels: reader.format.channels, bitrateBps: this.#o.bitrateBps,
-      complexity: this.#o.complexity, serial: randomInt(0, 2 ** 32 - 1), vendor: VENDOR, comments, label: wavPath,
-    }, stats);
-    if (meta.channels !== reader.format.channels) {
-      this.#log.warn({ recording: id, metadata: meta.channels, wav: reader.format.channels }, 'archive: channel count differs from the metadata; the WAV wins');
+    const job: EncodeJob = {
+      id, wavPath, wavName: meta.wav, tmpPath: this.#layout.tmpRecordingPath(id), recipients,
+      bitrateBps: this.#o.bitrateBps, complexity: this.#o.complexity, vendor: VENDOR, comments,
+    };
+    const encoder = this.#o.encoder;
+    // The 'encoding' hook needs the first bytes on disk: only the in-thread path can call it then; the pool calls it after.
+    const result = encoder === undefined ? await runEncodeJob(job, () => this.#hook('encoding', id)) : await encoder.encode(job);
+    if (encoder !== undefined) await this.#hook('encoding', id);
+    if (meta.channels !== result.stats.channels) {
+      this.#log.warn({ recording: id, metadata: meta.channels, wav: result.stats.channels }, 'archive: channel count differs from the metadata; the WAV wins');
     }
-    const plain = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const r = await ogg.next();
-        if (r.done === true) controller.close();
-        else controller.enqueue(r.value);
-      },
-      async cancel() {
-        await ogg.return(undefined);
-      },
-    }, { highWaterMark: 0 });
-    const hash = createHash('sha256');
-    let size = 0;
-    const fh = await open(tmp, 'w', FILE_MODE);
-    let announced = false;
-    try {
-      const cipher = await encryptStream(plain, recipients);
-      for await (const chunk of cipher as unknown as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        size += chunk.length;
-        await fh.write(chunk);
-        if (!announced) { announced = true; await this.#hook('encoding', id); }
-      }
-      await fh.sync();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined); // frees the space a full disk needs
-      throw err;
-    } finally {
-      await reader.close().catch(() => undefined);
-    }
-    await fh.close();
-    return { stats: { ...stats, channels: reader.format.channels, sampleRate: reader.format.sampleRate }, sha256: hash.digest('hex'), size };
+    return result;
   }
 
   /** Removes the WAV, then the JSON (the readiness marker goes last, so a crash in between resumes here). */

@@ -7,7 +7,7 @@
  * their real metadata (recoverOrphans in call-registry.ts) instead of
  * leaving plaintext audio in the PBX's directory forever.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, renameSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SpoolMetadata } from './spool-handoff.js';
 import { isRecordingId } from './recording-id.js';
@@ -21,6 +21,14 @@ export class RecordingJournal {
     this.dir = join(storageDir, 'run', 'active');
   }
 
+  /**
+   * Atomic (tmp, rename) but not fsynced: the journal is for a daemon that
+   * dies, and the page cache outlives the process. An fsync here blocked the
+   * event loop on the call path (the payment answer waited for it) for tens
+   * of ms while the archiver wrote, and only helped against a host crash, in
+   * which Asterisk's own WAV (never fsynced, 32 KB stdio buffer) is lost too.
+   * docs/decisions.md ("No fsync on the call path") has the figures.
+   */
   write(entry: JournalEntry): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `${entry.recordingId}.json`);
@@ -28,7 +36,6 @@ export class RecordingJournal {
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify(entry));
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -37,6 +37,9 @@ export function register(program: Command, ctx: CommandContext): void {
         hashKeyFile: config.privacy.hashKeyFile,
         retentionDays: config.retention,
         bitrateBps: config.archive.bitrateBps,
+        workers: config.archive.workers,
+        complexity: config.archive.complexity,
+        nice: config.archive.nice,
         logLevel: config.log.level,
       }) : undefined;
       prepareStorage(config.storage.dir, config.storage.spool);
@@ -51,7 +54,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const daemon = new Daemon({
         config, logger, adapter, objections,
         monitorAudit: { append: (row) => { index.appendAudit(row); } },
-        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state() },
+        archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state(), outlook: () => worker.outlook() },
         observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });

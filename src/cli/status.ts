@@ -10,10 +10,28 @@ import { action, type CommandContext } from './context.js';
 import { printJson } from './output.js';
 import { bytes, configFrom, intOption, localTime, withConfig } from './ops-common.js';
 import { buildStatus, DEFAULT_THRESHOLDS, type StatusReport } from '../ops/status-report.js';
+import type { SpoolOutlook } from '../ops/spool-outlook.js';
 
 interface Opts { config?: string; json?: boolean; maxBacklog?: string; minFreePercent?: string }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+const hours = (h: number) => (h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(1)} h`);
+
+/** One line: how much audio waits, where it is going, when the disk fills. */
+function describeOutlook(s: SpoolOutlook): string {
+  const rates = s.growthAudioHoursPerHour === null ? 'measuring the trend' : `growth ${s.growthAudioHoursPerHour.toFixed(2)} audio h/h, archiving ${(s.archiveAudioHoursPerHour ?? 0).toFixed(2)} audio h/h`;
+  const drain = ((): string => {
+    switch (s.drain.kind) {
+      case 'empty': return 'nothing waiting';
+      case 'measuring': return 'drain time not known yet';
+      case 'draining': return `drained in ${hours(s.drain.hours)} (${localTime(new Date(s.drain.atMs).toISOString())})`;
+      case 'growing': case 'steady': return s.drain.ifNoNewCallsHours === null ? `${s.drain.kind}, nothing archived lately` : `${s.drain.kind}; with no new calls drained in ${hours(s.drain.ifNoNewCallsHours)}`;
+    }
+  })();
+  const disk = s.disk.kind === 'filling' ? `disk full in ${hours(s.disk.hoursLeft)} at the current rate` : s.disk.kind === 'measuring' ? 'disk trend not known yet' : 'disk not filling';
+  return `${s.audioHours.toFixed(2)} audio h waiting; ${rates}; ${drain}; ${disk}`;
+}
 
 function print(ctx: CommandContext, r: StatusReport): void {
   const o = (s: string) => ctx.io.out(s);
@@ -52,6 +70,7 @@ function print(ctx: CommandContext, r: StatusReport): void {
     o(`  ${s.line} (${s.mode}): ${rate(s.today)}; ${rate(s.last7Days)}; target ${target}`);
   }
   o(`spool backlog: ${r.spool.backlog ?? 'unreadable'} (${r.spool.dir})`);
+  if (r.spool.outlook !== null) o(`  ${describeOutlook(r.spool.outlook)}`);
   o(`storage: ${bytes(r.storage.usedBytes)} used, ${bytes(r.storage.freeBytes)} free${r.storage.freePercent !== null ? ` (${r.storage.freePercent}%)` : ''} on ${r.storage.dir}`);
   o(`next purge: ${localTime(r.nextPurge.at)}${r.nextPurge.due !== null ? `, ${r.nextPurge.due} recording(s) due${r.nextPurge.held ? `, ${r.nextPurge.held} kept under legal hold` : ''}` : ''}`);
   if (r.lastErrors.length > 0) {

@@ -291,6 +291,16 @@ export const configSchema = z.object({
   }).strict(),
   archive: z.object({
     bitrateBps: z.number().int().min(6000).max(128000).default(16000),
+    /**
+     * Encode threads of the archiver. Default: one per core the host offers
+     * (os.availableParallelism()); the pool runs at `nice`, so it only takes
+     * what the call path leaves.
+     */
+    workers: z.number().int().min(1).max(64).optional(),
+    /** libopus complexity 0-10 (bench/codec.ts: 2 costs half the CPU of 5 for 0.1 dB of SNR; docs/decisions.md). */
+    complexity: z.number().int().min(0).max(10).default(5),
+    /** Nice value of the archiver process (0-19, higher = lower priority than the daemon's call path). */
+    nice: z.number().int().min(0).max(19).default(10),
     recipients: z.object({
       quality: recipientList.optional(),
       training: recipientList.optional(),

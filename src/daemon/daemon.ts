@@ -19,6 +19,7 @@ import { Metrics, serveMetrics } from './metrics.js';
 import { writeStatus, type DaemonStatus } from './status-file.js';
 import { CallvaultError } from '../errors.js';
 import type { ArchiverState } from '../archive/archiver.js';
+import type { SpoolOutlook } from '../ops/spool-outlook.js';
 
 /**
  * What the daemon needs of the archive stage (src/archive), started off the
@@ -30,6 +31,8 @@ export interface ArchiveStage {
   stop(): Promise<void>;
   backlog(): number;
   state(): ArchiverState;
+  /** Backlog trend and disk outlook, when the archiver samples the spool. */
+  outlook?(): SpoolOutlook | null;
 }
 
 export interface DaemonParts {
@@ -113,6 +116,7 @@ export class Daemon {
       monitorsInProgress: this.registry.monitorsActive,
       archiveBacklog: this.#parts.archive?.backlog() ?? 0,
       archiver: this.#parts.archive?.state() ?? { kind: 'disabled' },
+      spool: this.#parts.archive?.outlook?.() ?? null,
       lastErrors: [...this.#lastErrors],
     };
   }
@@ -121,6 +125,7 @@ export class Daemon {
     const st = this.status();
     this.metrics.inProgress.set(st.callsInProgress);
     this.metrics.backlog.set(st.archiveBacklog);
+    this.metrics.setOutlook(st.spool ?? null);
     this.metrics.linkUp.set(st.link.state === 'up' ? 1 : 0);
     this.metrics.reconnects.set(st.link.reconnects);
     try {

@@ -4,10 +4,11 @@
  * process without a control socket, and can tell a stale file (daemon gone)
  * from a live one by its pid and age.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, renameSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkStatus, PbxKind } from '../pbx/call-control.js';
 import type { ArchiverState } from '../archive/archiver.js';
+import type { SpoolOutlook } from '../ops/spool-outlook.js';
 
 /** The archiver as the daemon sees it; `disabled` with `run --no-archive`. */
 export type ArchiverStatus = ArchiverState | { kind: 'disabled' };
@@ -26,6 +27,8 @@ export interface DaemonStatus {
   monitorsInProgress?: number;
   /** Absent in files written before this field existed. */
   archiver?: ArchiverStatus;
+  /** Backlog trend and disk outlook from the archiver's samples; null before the first, absent in older files. */
+  spool?: SpoolOutlook | null;
   /** Last errors: code or place and when, never personal data. */
   lastErrors: Array<{ at: string; where: string; message: string }>;
 }
@@ -41,8 +44,9 @@ export function writeStatus(storageDir: string, status: DaemonStatus): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
+    // No fsync: status is advice for `callvault status`, rewritten every few seconds and judged by its pid and age;
+    // a sync fsync here stalled the event loop under archive I/O (docs/decisions.md, "No fsync on the call path").
     writeSync(fd, JSON.stringify(status, null, 2) + '\n');
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -16,6 +16,7 @@ import { lineRates, localDay, type LineRate } from '../index/decision-log.js';
 import { countDueBy } from '../index/retention-queries.js';
 import { nextDailyRun } from './purge-scheduler.js';
 import { openIndex } from './open-index.js';
+import type { SpoolOutlook } from './spool-outlook.js';
 
 export interface StatusThresholds {
   /** Recordings waiting in the spool above which the archiver is falling behind. */
@@ -51,7 +52,7 @@ export interface StatusReport {
   /** Live listening: in progress (daemon), allowed and refused (audit chain). */
   monitors: (MonitorFigures & { inProgress: number | null }) | null;
   sampling: SamplingLine[];
-  spool: { dir: string; backlog: number | null };
+  spool: { dir: string; backlog: number | null; outlook: SpoolOutlook | null };
   /** Recordings the spool refused, waiting in <storage>/quarantine for an operator. */
   quarantined: number;
   storage: { dir: string; usedBytes: number | null; freeBytes: number | null; totalBytes: number | null; freePercent: number | null };
@@ -112,6 +113,10 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
   // A status file from a daemon older than this field says nothing about its archiver.
   const archiver = live?.archiver === undefined ? null : describeArchiver(live.archiver);
   if (archiver !== null && archiver.state !== 'running') problems.push(`archiver ${archiver.detail}`);
+
+  // The trend needs minutes of samples: only the running daemon's archiver has them.
+  const outlook = live?.spool ?? null;
+  for (const w of outlook?.warnings ?? []) problems.push(w);
 
   const quarantined = countQuarantined(config.storage.dir);
   if (quarantined > 0) problems.push(`${quarantined} recording(s) in quarantine at ${quarantineDir(config.storage.dir)}: the spool refused them (see the .quarantine.json notes)`);
@@ -198,7 +203,7 @@ export function buildStatus(config: ResolvedConfig, nowMs: number, thresholds: S
     ].sort((a, b) => a.team.localeCompare(b.team)),
     monitors: monitors === null ? null : { ...monitors, inProgress: live?.monitorsInProgress ?? null },
     sampling,
-    spool: { dir: config.storage.spool, backlog },
+    spool: { dir: config.storage.spool, backlog, outlook },
     quarantined,
     storage: { dir: storageDir, usedBytes, freeBytes, totalBytes, freePercent },
     nextPurge: { at: purgeAt.toISOString(), due: due?.due ?? null, held: due?.held ?? null },
