@@ -46,10 +46,13 @@ export function ulawTone(hz: number, seconds: number, amplitude = 10_000): Buffe
 /**
  * Writes `payload` as a pcap of RTP packets (PCMU, payload type 0, one
  * every 20 ms) that sipp's play_pcap_audio replays in real time: sipp keeps
- * the packets' timing and payload and rewrites addresses and ports, so the
- * addresses here are placeholders.
+ * the packets' timing, RTP header and payload and rewrites addresses and
+ * ports, so the addresses here are placeholders. `firstSeq`: one call's
+ * successive tones keep one SSRC with sequence numbers that only grow
+ * (each tone starts past the last one's range), as one phone's stream
+ * would; Asterisk dropped the caller's audio when each tone restarted at 0.
  */
-export function writeRtpPcap(path: string, payload: Buffer, ssrc: number): void {
+export function writeRtpPcap(path: string, payload: Buffer, ssrc: number, firstSeq = 0): void {
   const packets: Buffer[] = [];
   const global = Buffer.alloc(24);
   global.writeUInt32LE(0xa1b2c3d4, 0);
@@ -58,10 +61,11 @@ export function writeRtpPcap(path: string, payload: Buffer, ssrc: number): void 
   global.writeUInt32LE(65535, 16);
   global.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
   packets.push(global);
-  for (let seq = 0, off = 0; off + PACKET_SAMPLES <= payload.length; seq++, off += PACKET_SAMPLES) {
+  for (let n = 0, off = 0; off + PACKET_SAMPLES <= payload.length; n++, off += PACKET_SAMPLES) {
+    const seq = firstSeq + n;
     const rtp = Buffer.alloc(12 + PACKET_SAMPLES);
     rtp[0] = 0x80;
-    rtp[1] = seq === 0 ? 0x80 : 0x00; // marker on the first packet, PT 0
+    rtp[1] = n === 0 ? 0x80 : 0x00; // marker on the first packet, PT 0
     rtp.writeUInt16BE(seq & 0xffff, 2);
     rtp.writeUInt32BE((seq * PACKET_SAMPLES) >>> 0, 4);
     rtp.writeUInt32BE(ssrc >>> 0, 8);
@@ -81,7 +85,7 @@ export function writeRtpPcap(path: string, payload: Buffer, ssrc: number): void 
     eth.writeUInt16BE(0x0800, 12);
     const frame = Buffer.concat([eth, ip, udp, rtp]);
     const rec = Buffer.alloc(16);
-    const us = seq * 20_000;
+    const us = n * 20_000;
     rec.writeUInt32LE(Math.floor(us / 1e6), 0);
     rec.writeUInt32LE(us % 1e6, 4);
     rec.writeUInt32LE(frame.length, 8);

@@ -8,8 +8,8 @@
  *
  * The caller follows the sandbox dialplan's phases ([callvault-sip-caller]
  * in dialplan/asterisk/callvault-sandbox.conf): Asterisk sends each phase as
- * an in-dialog MESSAGE "phase=<p>", the caller switches its tone and answers
- * with a MESSAGE "ack=<p>". An agent answers the INVITE Asterisk sends it,
+ * an in-dialog MESSAGE "phase=<p>", the caller answers 200 and switches its
+ * tone (the dialplan gives it 300 ms). An agent answers the INVITE Asterisk sends it,
  * sends its own tone, and can transfer the call (REFER) to another agent;
  * what Asterisk sends to an agent goes to an RtpSink the test can listen to.
  *
@@ -29,6 +29,8 @@ export const TONES = { caller: 440, agent: 600, card: 1000 } as const;
 
 /** Long enough for any phase of a test call; a new play replaces the running one. */
 const TONE_SECONDS = 90;
+/** Sequence numbers per tone segment: more than one tone file holds (90 s = 4500 packets). */
+const SEGMENT_PACKETS = 5000;
 
 /** What the caller does when told a phase. */
 export interface PhaseStep {
@@ -60,7 +62,13 @@ const SIP_HEADERS = (from: string) => `Via: SIP/2.0/[transport] [local_ip]:[loca
 From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
 
 /** The caller's scenario: INVITE, then each phase, then the end (BYE received or sent). */
-export function callerScenario(script: CallerScript, pcap: (tone: number | 'silence') => string): string {
+/*
+ * RFC 4733 events as sipp 3.6.1's play_dtmf sends them: payload type 96
+ * (fixed in that version), 200 ms per key, after 400 ms of filler packets
+ * of type 97 that the far end ignores. So the caller offers
+ * telephone-event as 96.
+ */
+export function callerScenario(script: CallerScript, pcap: (tone: number | 'silence', segment: number) => string): string {
   const extra = Object.entries(script.headers ?? {}).map(([k, v]) => `X-CV-${k}: ${v}\n`).join('');
   const inDialog = (method: string, body: string) => `<send><![CDATA[
 ${method} [next_url] SIP/2.0
@@ -90,10 +98,10 @@ o=caller 1 1 IN IP[local_ip_type] [media_ip]
 s=-
 c=IN IP[media_ip_type] [media_ip]
 t=0 0
-m=audio [media_port] RTP/AVP 0 101
+m=audio [media_port] RTP/AVP 0 96
 a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-16
+a=rtpmap:96 telephone-event/8000
+a=fmtp:96 0-16
 a=ptime:20
 a=sendrecv
 ]]></send>
@@ -113,8 +121,9 @@ Contact: <sip:caller@[local_ip]:[local_port]>
 Content-Length: 0
 ]]></send>`];
   let hungUp = false;
+  let segment = 0;
   for (const step of script.steps) {
-    parts.push(`<recv request="MESSAGE"><action><ereg regexp="phase=${step.phase}" search_in="body" check_it="true" assign_to="m_${step.phase}"/></action></recv>
+    parts.push(`<recv request="MESSAGE"><action><ereg regexp="phase=${step.phase}" search_in="body" check_it="true" assign_to="phase"/></action></recv>
 <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -124,8 +133,7 @@ SIP/2.0 200 OK
 [last_CSeq:]
 Content-Length: 0
 ]]></send>`);
-    if (step.tone !== 'keep') parts.push(`<nop><action><exec play_pcap_audio="${pcap(step.tone)}"/></action></nop>`);
-    parts.push(inDialog('MESSAGE', `ack=${step.phase}`), '<recv response="202"/>');
+    if (step.tone !== 'keep') parts.push(`<nop><action><exec play_pcap_audio="${pcap(step.tone, segment++)}"/></action></nop>`);
     if (step.dtmf) parts.push(`<pause milliseconds="${step.dtmf.afterMs}"/>`, `<nop><action><exec play_dtmf="${step.dtmf.keys}"/></action></nop>`);
     if (step.hangupAfterMs !== undefined) {
       parts.push(`<pause milliseconds="${step.hangupAfterMs}"/>`, inDialog('BYE', ''), '<recv response="200" crlf="true"/>');
@@ -164,12 +172,14 @@ SIP/2.0 200 OK
 Contact: <sip:${script.agent}@[local_ip]:[local_port]>
 ${extra}Content-Length: [len]
 ${sdp}]]></send>`;
-  const parts: string[] = [`<recv request="INVITE" crlf="true" rrs="true">
+  // The dialog's two ends, for the REFER (sipp refuses a variable it never uses).
+  const capture = script.transferTo ? `
   <action>
     <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="remote"/>
     <ereg regexp=".*" search_in="hdr" header="To:" check_it="true" assign_to="local"/>
   </action>
-</recv>
+` : '';
+  const parts: string[] = [`<recv request="INVITE" crlf="true" rrs="true">${capture}</recv>
 ${ok('Content-Type: application/sdp\n', `
 v=0
 o=${script.agent} 1 1 IN IP[local_ip_type] [media_ip]
@@ -287,12 +297,13 @@ export class SipRig {
 
   get asterisk(): string { return `${this.#env.CALLVAULT_ASTERISK_SIP_HOST}:${this.#env.CALLVAULT_ASTERISK_SIP_PORT}`; }
 
-  pcap(tone: number | 'silence'): string {
-    const key = String(tone);
+  /** A tone as the `segment`-th stream of a call (see writeRtpPcap: sequence numbers keep growing). */
+  pcap(tone: number | 'silence', segment = 0): string {
+    const key = `${tone}-s${segment}`;
     let path = this.#pcaps.get(key);
     if (!path) {
       path = join(this.dir, `tone-${key}.pcap`);
-      writeRtpPcap(path, ulawTone(tone === 'silence' ? 0 : tone, TONE_SECONDS), 0x1000 + this.#pcaps.size);
+      writeRtpPcap(path, ulawTone(tone === 'silence' ? 0 : tone, TONE_SECONDS), 0x0ca11e55, segment * SEGMENT_PACKETS);
       this.#pcaps.set(key, path);
     }
     return path;
@@ -333,7 +344,7 @@ export class SipRig {
   async call(script: CallerScript): Promise<SippProcess> {
     const name = `caller-${++this.#seq}`;
     const file = join(this.dir, `${name}.xml`);
-    writeFileSync(file, callerScenario(script, (t) => this.pcap(t)));
+    writeFileSync(file, callerScenario(script, (t, segment) => this.pcap(t, segment)));
     const sipp = new SippProcess(name, this.dir, [this.asterisk, '-sf', file, '-s', script.line, '-p', String(await freeUdpPort()), '-mp', String(await this.#mediaPort()), ...this.#common(name)]);
     this.#processes.push(sipp);
     return sipp;
