@@ -11,6 +11,7 @@
  */
 import { ensureSandbox, writeStack, Caller, InProcessDaemon } from '../test/e2e/support/call-harness.js';
 import { preciseNow, type AgentLeg } from '../src/pbx/call-control.js';
+import { pct } from './support/percentile.js';
 
 const calls = Number(process.argv[2] ?? '50');
 ensureSandbox();
@@ -46,10 +47,6 @@ await caller.stop();
 await registry.drain();
 await daemon.stop();
 
-function pct(a: number[], p: number): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 const fmt = (v: number) => v.toFixed(2).padStart(7);
 const failed = results.filter((r) => r.status === 'rejected').length;
 const all = [...byAction.values()].flat();

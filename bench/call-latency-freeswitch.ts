@@ -19,15 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { FsDaemon } from '../test/e2e/support/freeswitch-harness.js';
 import { RealFreeSwitch, sandbox, writeRealFsStack, type RealCall, type Transport } from '../test/e2e/support/freeswitch-real.js';
 import type { EslEvent } from '../src/pbx/freeswitch/esl-event.js';
+import { pct } from './support/percentile.js';
 
 const calls = Number(process.argv[2] ?? '50');
 const transport = (process.argv[3] ?? 'loopback') as Transport;
 const sb = sandbox();
 
-function pct(a: number[], p: number): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 const fmt = (v: number) => v.toFixed(2).padStart(7);
 const row = (label: string, a: number[]) => `${label} ${String(a.length).padStart(4)} ${fmt(pct(a, 50))}  ${fmt(pct(a, 99))}  ${fmt(Math.max(...a))}`;
 

@@ -7,6 +7,7 @@
  * nothing. Usage: node --import tsx bench/call-latency.ts [CALLS]
  */
 import { ensureSandbox, writeStack, Caller, InProcessDaemon } from '../test/e2e/support/call-harness.js';
+import { pct } from './support/percentile.js';
 
 const calls = Number(process.argv[2] ?? '50');
 ensureSandbox();
@@ -31,10 +32,6 @@ await caller.stop();
 await daemon.daemon.registry.drain();
 await daemon.stop();
 
-function pct(a: number[], p: number): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 const fmt = (v: number) => v.toFixed(2).padStart(7);
 const failed = results.filter((r) => r.status === 'rejected').length;
 console.log(`call-latency: ${calls} concurrent calls on Asterisk (sandbox), ${wall.toFixed(1)} s wall, ${failed} failed`);

@@ -31,6 +31,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AmiPlayer, agiSession, landRecording, speechWav, writeConfig, type ShapeEvent } from './pbx-player.js';
 import { SpoolSampler } from '../src/archive/spool-sampler.js';
+import { pct } from './support/percentile.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const argv = process.argv.slice(2);
@@ -116,11 +117,6 @@ async function metric(port: number, name: string): Promise<number | null> {
     return m ? Number(m[1]) : null;
   } catch { return null; }
 }
-function pct(a: number[], p: number): number {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
 interface Stack { dir: string; daemon: ChildProcess; ami: AmiPlayer; agiPort: number; metricsPort: number; recordings: string; spool: string; storage: string }
 
 async function startStack(archive: boolean): Promise<Stack> {
