@@ -54,51 +54,53 @@ export interface CallerScript {
 export interface AgentScript {
   /** agent1 or agent2 (the sandbox's endpoints, on fixed ports). */
   agent: 'agent1' | 'agent2';
+  /** Ring (180) this long before answering: the caller's time in the queue. */
+  answerAfterMs?: number;
   /** Transfer the call (REFER, blind) to this extension `afterMs` after answering. */
   transferTo?: { target: string; afterMs: number };
 }
 
+/** The 200 OK to the request just received (MESSAGE, BYE): sipp copies its dialog headers. */
+const OK_TO_LAST = `<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>`;
+
+/** Takes the far end's BYE and answers it: how a party whose call Asterisk ends hangs up. */
+const TAKE_BYE = `<recv request="BYE"/>\n${OK_TO_LAST}`;
+
 const SIP_HEADERS = (from: string) => `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
 
-/** The caller's scenario: INVITE, then each phase, then the end (BYE received or sent). */
-/*
- * RFC 4733 events as sipp 3.6.1's play_dtmf sends them: payload type 96
- * (fixed in that version), 200 ms per key, after 400 ms of filler packets
- * of type 97 that the far end ignores. So the caller offers
- * telephone-event as 96.
+/**
+ * INVITE sip:[service]@asterisk from `from`, then the ACK of its 200: the
+ * start of a call a UA places. `mediaPort`: sipp's own media port
+ * (`[media_port]`, it sends the pcaps from there) or an RtpSink's, where
+ * what Asterisk sends is kept. Telephone-event is offered as 96: see below.
  */
-export function callerScenario(script: CallerScript, pcap: (tone: number | 'silence', segment: number) => string): string {
-  const extra = Object.entries(script.headers ?? {}).map(([k, v]) => `X-CV-${k}: ${v}\n`).join('');
-  const inDialog = (method: string, body: string) => `<send><![CDATA[
-${method} [next_url] SIP/2.0
-${SIP_HEADERS('caller')}
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: [cseq] ${method}
-[routes]
-Max-Forwards: 70
-Contact: <sip:caller@[local_ip]:[local_port]>
-${body ? 'Content-Type: text/plain\n' : ''}Content-Length: [len]
-
-${body}]]></send>`;
-  const parts: string[] = [`<send retrans="500"><![CDATA[
+function placeCall(from: string, extraHeaders: string, mediaPort: string): string {
+  return `<send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-${SIP_HEADERS('caller')}
+${SIP_HEADERS(from)}
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
-Contact: <sip:caller@[local_ip]:[local_port]>
+Contact: <sip:${from}@[local_ip]:[local_port]>
 Max-Forwards: 70
-${extra}Content-Type: application/sdp
+${extraHeaders}Content-Type: application/sdp
 Content-Length: [len]
 
 v=0
-o=caller 1 1 IN IP[local_ip_type] [media_ip]
+o=${from} 1 1 IN IP[local_ip_type] [media_ip]
 s=-
 c=IN IP[media_ip_type] [media_ip]
 t=0 0
-m=audio [media_port] RTP/AVP 0 96
+m=audio ${mediaPort} RTP/AVP 0 96
 a=rtpmap:0 PCMU/8000
 a=rtpmap:96 telephone-event/8000
 a=fmtp:96 0-16
@@ -111,28 +113,49 @@ a=sendrecv
 <recv response="200" rtd="true" rrs="true"/>
 <send><![CDATA[
 ACK [next_url] SIP/2.0
-${SIP_HEADERS('caller')}
+${SIP_HEADERS(from)}
 To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: 1 ACK
 [routes]
 Max-Forwards: 70
-Contact: <sip:caller@[local_ip]:[local_port]>
+Contact: <sip:${from}@[local_ip]:[local_port]>
 Content-Length: 0
-]]></send>`];
+]]></send>`;
+}
+
+/** X-CV-* headers, one per line. */
+function testHeaders(headers: Record<string, string> = {}): string {
+  return Object.entries(headers).map(([k, v]) => `X-CV-${k}: ${v}\n`).join('');
+}
+
+/** The caller's scenario: INVITE, then each phase, then the end (BYE received or sent). */
+/*
+ * RFC 4733 events as sipp 3.6.1's play_dtmf sends them: payload type 96
+ * (fixed in that version), 200 ms per key, after 400 ms of filler packets
+ * of type 97 that the far end ignores. So the caller offers
+ * telephone-event as 96.
+ */
+export function callerScenario(script: CallerScript, pcap: (tone: number | 'silence', segment: number) => string): string {
+  const extra = testHeaders(script.headers);
+  const inDialog = (method: string, body: string) => `<send><![CDATA[
+${method} [next_url] SIP/2.0
+${SIP_HEADERS('caller')}
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: [cseq] ${method}
+[routes]
+Max-Forwards: 70
+Contact: <sip:caller@[local_ip]:[local_port]>
+${body ? 'Content-Type: text/plain\n' : ''}Content-Length: [len]
+
+${body}]]></send>`;
+  const parts: string[] = [placeCall('caller', extra, '[media_port]')];
   let hungUp = false;
   let segment = 0;
   for (const step of script.steps) {
     parts.push(`<recv request="MESSAGE"><action><ereg regexp="phase=${step.phase}" search_in="body" check_it="true" assign_to="phase"/></action></recv>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`);
+${OK_TO_LAST}`);
     if (step.tone !== 'keep') parts.push(`<nop><action><exec play_pcap_audio="${pcap(step.tone, segment++)}"/></action></nop>`);
     if (step.dtmf) parts.push(`<pause milliseconds="${step.dtmf.afterMs}"/>`, `<nop><action><exec play_dtmf="${step.dtmf.keys}"/></action></nop>`);
     if (step.hangupAfterMs !== undefined) {
@@ -142,16 +165,7 @@ Content-Length: 0
     }
   }
   if (!hungUp) {
-    parts.push(`<recv request="BYE"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>`);
+    parts.push(TAKE_BYE);
   }
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="callvault caller">\n${parts.join('\n')}\n</scenario>\n`;
 }
@@ -159,9 +173,10 @@ Content-Length: 0
 /**
  * An agent's scenario: answer the INVITE (SDP pointing at `sinkPort`, where
  * an RtpSink listens), send the agent tone, optionally transfer, then take
- * the BYE.
+ * the BYE. `asterisk` (host:port) names the transfer target: sipp as a UAS
+ * has no [remote_ip] of its own.
  */
-export function agentScenario(script: AgentScript, tonePcap: string, sinkPort: number): string {
+export function agentScenario(script: AgentScript, tonePcap: string, sinkPort: number, asterisk: string): string {
   const ok = (extra: string, sdp: string) => `<send retrans="500"><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -179,7 +194,18 @@ ${sdp}]]></send>`;
     <ereg regexp=".*" search_in="hdr" header="To:" check_it="true" assign_to="local"/>
   </action>
 ` : '';
-  const parts: string[] = [`<recv request="INVITE" crlf="true" rrs="true">${capture}</recv>
+  const ringing = script.answerAfterMs === undefined ? '' : `<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:${script.agent}@[local_ip]:[local_port]>
+Content-Length: 0
+]]></send>
+<pause milliseconds="${script.answerAfterMs}"/>`;
+  const parts: string[] = [`<recv request="INVITE" crlf="true" rrs="true">${capture}</recv>${ringing}
 ${ok('Content-Type: application/sdp\n', `
 v=0
 o=${script.agent} 1 1 IN IP[local_ip_type] [media_ip]
@@ -207,24 +233,48 @@ CSeq: [cseq] REFER
 [routes]
 Max-Forwards: 70
 Contact: <sip:${script.agent}@[local_ip]:[local_port]>
-Refer-To: <sip:${script.transferTo.target}@[remote_ip]:[remote_port]>
+Refer-To: <sip:${script.transferTo.target}@${asterisk}>
 Referred-By: <sip:${script.agent}@[local_ip]:[local_port]>
 Content-Length: 0
 ]]></send>
-<recv response="202"/>`);
-  }
-  // NOTIFYs about the transfer are answered by -aa; the BYE ends the leg.
-  parts.push(`<recv request="BYE"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
+<recv response="202"/>
+<recv request="NOTIFY"><action><ereg regexp="SIP/2.0 100" search_in="body" check_it="true" assign_to="frag"/></action></recv>
+${OK_TO_LAST}
+<recv request="NOTIFY"><action><ereg regexp="SIP/2.0 200" search_in="body" check_it="true" assign_to="frag"/></action></recv>
+${OK_TO_LAST}
+<send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$local];tag=[pid]SIPpTag01[call_number]
+To: [$remote]
+Call-ID: [call_id]
+CSeq: [cseq] BYE
+[routes]
+Max-Forwards: 70
+Contact: <sip:${script.agent}@[local_ip]:[local_port]>
 Content-Length: 0
-]]></send>`);
+]]></send>
+<recv response="200" crlf="true"/>`);
+  } else {
+    parts.push(TAKE_BYE);
+  }
+  // The transferor follows the transfer's NOTIFYs (RFC 3515: a sipfrag of
+  // the new call's responses; Asterisk 22 sends "100 Trying", then the final
+  // "200 OK" once the target answered, nothing in between) and hangs up
+  // itself on the final one (RFC 5589
+  // section 6.1): Asterisk never sends it a BYE. A transferor that hung up
+  // earlier got the final NOTIFY after its BYE, on the next test's agent.
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="callvault ${script.agent}">\n${parts.join('\n')}\n</scenario>\n`;
+}
+
+/**
+ * The supervisor's phone: dials `spy-<agent>` (or whisper-/barge-), which
+ * runs the callvault-monitor gate ([callvault-sip-supervisor] in the
+ * sandbox dialplan); what ChanSpy sends goes to `sinkPort`. Asterisk ends
+ * the call: at once when the gate refuses, when the spied call ends otherwise.
+ */
+export function supervisorScenario(headers: Record<string, string>, sinkPort: number): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="callvault supervisor">\n${placeCall('supervisor', testHeaders(headers), String(sinkPort))}\n${TAKE_BYE}\n</scenario>\n`;
 }
 
 async function freeUdpPort(): Promise<number> {
@@ -329,7 +379,7 @@ export class SipRig {
     this.#sinks.push(sink);
     const sinkPort = await sink.start();
     const file = join(this.dir, `${name}.xml`);
-    writeFileSync(file, agentScenario(script, this.pcap(TONES.agent), sinkPort));
+    writeFileSync(file, agentScenario(script, this.pcap(TONES.agent), sinkPort, this.asterisk));
     const port = Number(script.agent === 'agent1' ? this.#env.CALLVAULT_ASTERISK_AGENT1_PORT : this.#env.CALLVAULT_ASTERISK_AGENT2_PORT);
     if (await udpPortTaken(port)) throw new Error(`${script.agent}'s port 127.0.0.1:${port} is taken: another test's agent still runs (or something else holds it)`);
     const sipp = new SippProcess(name, this.dir, ['-sf', file, '-p', String(port), '-mp', String(await this.#mediaPort()), ...this.#common(name)]);
@@ -337,6 +387,18 @@ export class SipRig {
     for (const until = Date.now() + 10_000; !(await udpPortTaken(port)); await sleep(50)) {
       if (Date.now() > until) throw new Error(`${script.agent} (sipp) did not listen on ${port}\n${sipp.report()}`);
     }
+    return { sipp, heard: sink };
+  }
+
+  /** The supervisor asks to listen to `agent`'s live call (`mode` listen, whisper or barge); resolves once sipp started. */
+  async supervise(agent: string, headers: Record<string, string>, mode: 'spy' | 'whisper' | 'barge' = 'spy'): Promise<{ sipp: SippProcess; heard: RtpSink }> {
+    const name = `supervisor-${++this.#seq}`;
+    const sink = new RtpSink();
+    this.#sinks.push(sink);
+    const file = join(this.dir, `${name}.xml`);
+    writeFileSync(file, supervisorScenario(headers, await sink.start()));
+    const sipp = new SippProcess(name, this.dir, [this.asterisk, '-sf', file, '-s', `${mode}-${agent}`, '-p', String(await freeUdpPort()), '-mp', String(await this.#mediaPort()), ...this.#common(name)]);
+    this.#processes.push(sipp);
     return { sipp, heard: sink };
   }
 
