@@ -65,6 +65,8 @@ export const ANSWER_START_DEADLINE_MS = 1000;
 /** Hooks for metrics and status: the session reports, it does not count. */
 export interface SessionObserver {
   decided?(line: string, decision: FinalDecision, outcome: ConsentOutcome): void;
+  /** A call not recorded at entry started recording at the agent's answer (counted once, at entry, as offered). */
+  recordedAtAnswer?(line: string, reason: Extract<AgentAnswer, { action: 'record-now' }>['reason']): void;
   consentLatency?(ms: number): void;
   pauseLatency?(ms: number, answer: PauseAnswer): void;
   handedOff?(recordingId: string): void;
@@ -361,6 +363,8 @@ export class CallSession {
       note(0);
       this.#journal();
       this.#log.info({ recordingId, reason }, 'recording: started at the agent\'s answer');
+      // Only a call the entry tallied as not recorded: a recordFrom-answer line's draw already counted it.
+      if (this.#decision?.decision !== 'record') this.#deps.observe?.recordedAtAnswer?.(this.#line?.name ?? this.info.line, reason);
       return { action: 'record-now', reason, recordingId, notice: this.#notice(leg), vars: { CALLVAULT_AGENT_REASON: reason, CALLVAULT_RECORDING_ID: recordingId, CALLVAULT_AGENT_DECISION: 'record' } };
     } catch (err) {
       // Not confirmed: claim nothing, and ask the PBX to stop it in case it starts late.

@@ -55,7 +55,10 @@ export function register(program: Command, ctx: CommandContext): void {
         config, logger, adapter, objections,
         monitorAudit: { append: (row) => { index.appendAudit(row); } },
         archive: worker && { start: () => worker.start(), stop: () => worker.stop(), backlog: () => worker.backlog().pending, state: () => worker.state(), outlook: () => worker.outlook() },
-        observers: [{ decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }) }],
+        observers: [{
+          decided: (line, d) => tally.add({ at: new Date(), line, decision: d.decision, reason: d.reason }),
+          recordedAtAnswer: (line, reason) => tally.add({ at: new Date(), line, decision: 'record-at-answer', reason }),
+        }],
         services: [{ start: () => purge.start(), stop: () => purge.stop() }],
       });
       await daemon.start();

@@ -12,8 +12,13 @@ export interface DecisionCount {
   /** When the call was decided; its local date is the day counted. */
   at: Date;
   line: string;
-  decision: 'record' | 'skip';
-  /** FinalDecision.reason (src/policy/consent.ts): mandatory, sampled, objected, not-sampled... */
+  /**
+   * The entry's decision, or `record-at-answer` for a call the entry left
+   * unrecorded that started recording when an agent answered: it adds to
+   * the recorded calls, not to the offered ones (its entry row counted it).
+   */
+  decision: 'record' | 'skip' | 'record-at-answer';
+  /** FinalDecision.reason (AgentRecordReason for record-at-answer) (src/policy/consent.ts): mandatory, sampled, objected, not-sampled... */
   reason: string;
 }
 
@@ -101,9 +106,9 @@ export interface LineRate {
 
 /** Offered and recorded calls per line over [fromDay, toDay] (inclusive, local days). */
 export function lineRates(db: Database, fromDay: string, toDay: string): LineRate[] {
-  const rows = db.prepare(`SELECT line, SUM(count) AS offered,
-      SUM(CASE WHEN decision = 'record' THEN count ELSE 0 END) AS recorded,
-      SUM(CASE WHEN reason IN ('caller-hung-up', 'remembered-objection') THEN 0 ELSE count END) AS eligible,
+  const rows = db.prepare(`SELECT line, SUM(CASE WHEN decision = 'record-at-answer' THEN 0 ELSE count END) AS offered,
+      SUM(CASE WHEN decision IN ('record', 'record-at-answer') THEN count ELSE 0 END) AS recorded,
+      SUM(CASE WHEN decision = 'record-at-answer' OR reason IN ('caller-hung-up', 'remembered-objection') THEN 0 ELSE count END) AS eligible,
       SUM(CASE WHEN reason = 'objected' THEN count ELSE 0 END) AS objected
     FROM call_decisions WHERE day >= ? AND day <= ? GROUP BY line ORDER BY line`).all(fromDay, toDay) as Array<{ line: string; offered: number; recorded: number; eligible: number; objected: number }>;
   return rows.map((r) => ({

@@ -41,14 +41,18 @@ async function world(line: string, opts: { inputs?: CallerInput[]; mode?: 'ok' |
   const log = capture();
   const answerRecording = new FakeAnswerRecording(base.recordingsDir, opts.mode ?? 'ok');
   const audit: Array<{ reason: string; details: Record<string, unknown> }> = [];
-  const deps = { ...base, logger: log.logger, answerRecording, monitorAudit: { append: (r: { reason: string; details: Record<string, unknown> }) => { audit.push(r); } } };
+  const atAnswer: Array<[string, string]> = [];
+  const deps = {
+    ...base, logger: log.logger, answerRecording, monitorAudit: { append: (r: { reason: string; details: Record<string, unknown> }) => { audit.push(r); } },
+    observe: { ...base.observe, recordedAtAnswer: (l: string, reason: string) => { atAnswer.push([l, reason]); } },
+  };
   const reg = new CallRegistry(deps);
   const info = callInfo(line, opts.info);
   const ch = new FakeDialogue(info, [...(opts.inputs ?? [])], base.recordingsDir);
   await reg.consent(ch);
   let legs = 0;
   const leg = (agent: string): AgentLeg => ({ pbx: 'asterisk', linkedId: info.linkedId, agent, callId: `${info.callId}-agent-${++legs}`, channel: `Local/agent-${agent}-${legs};1`, language: null });
-  return { reg, info, ch, deps: base, clock, answerRecording, control, log, audit, leg };
+  return { reg, info, ch, deps: base, clock, answerRecording, control, log, audit, leg, atAnswer };
 }
 
 async function finish(w: Awaited<ReturnType<typeof world>>, recordingId: string) {
@@ -68,6 +72,7 @@ test('a trainee at rate 1.0 answering a call not sampled at entry records from t
   assert.equal(answer.action, 'record-now');
   assert.ok(answer.action === 'record-now');
   assert.equal(answer.reason, 'agent-rate');
+  assert.deepEqual(w.atAnswer, [['queue', 'agent-rate']], 'status counts it as recorded (once)');
   assert.deepEqual(answer.notice, { kind: 'prompt', prompt: 'agent-notice', language: 'fr' });
   assert.equal(answer.vars.CALLVAULT_RECORDING_ID, answer.recordingId);
   assert.equal(Object.keys(answer.vars).at(-1), 'CALLVAULT_AGENT_DECISION', 'the commit marker comes last');
@@ -107,6 +112,7 @@ for (const r of refusals) {
     const answer = await w.reg.agentAnswered(w.leg(r.agent));
     assert.deepEqual(answer, { action: 'not-recorded', reason: r.reason, vars: { CALLVAULT_AGENT_REASON: r.reason, CALLVAULT_AGENT_DECISION: 'skip' } });
     assert.equal(w.answerRecording.started.length, 0);
+    assert.deepEqual(w.atAnswer, []);
   });
 }
 
@@ -122,6 +128,7 @@ test('recordFrom answer: entry records nothing, the answer starts it (unknown ag
   assert.equal(w.ch.started.length, 0);
   const a = await w.reg.agentAnswered(w.leg('stranger'));
   assert.equal(a.action, 'record-now');
+  assert.deepEqual(w.atAnswer, [], 'the entry (mandatory: record) already counted it as recorded');
   assert.ok(a.action === 'record-now' && a.reason === 'mandatory');
   const again = await w.reg.agentAnswered(w.leg('stranger'));
   assert.equal(again.action, 'attached');

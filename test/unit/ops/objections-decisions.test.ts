@@ -87,3 +87,21 @@ test('recordDecision and DecisionTally count calls per local day, line and decis
     w.cleanup();
   }
 });
+
+test('lineRates: a call not sampled at entry and recorded at the agent\'s answer counts once as offered and once as recorded', () => {
+  const w = OpsWorld.create();
+  const index = w.open();
+  try {
+    const at = new Date(2026, 11, 2, 10, 0);
+    // 10 helpdesk calls: 2 drawn at entry, 8 not; 3 of those 8 answered by a trainee (rate 1.0).
+    recordDecision(index.db, { at, line: 'helpdesk', decision: 'record', reason: 'sampled' }, 2);
+    recordDecision(index.db, { at, line: 'helpdesk', decision: 'skip', reason: 'not-sampled' }, 8);
+    const tally = new DecisionTally(index.db, { flushEveryMs: 0 });
+    for (let i = 0; i < 3; i++) tally.add({ at, line: 'helpdesk', decision: 'record-at-answer', reason: 'agent-rate' });
+    tally.close();
+    assert.deepEqual(lineRates(index.db, '2026-12-02', '2026-12-02'), [{ line: 'helpdesk', offered: 10, recorded: 5, achieved: 0.5, eligible: 10, objected: 0, achievedEligible: 0.5, objectionRate: 0 }]);
+  } finally {
+    index.close();
+    w.cleanup();
+  }
+});
