@@ -16,7 +16,8 @@ import { verifyAuditChain } from '../index/audit-log.js';
 import { SCHEMA_VERSION } from '../index/index.js';
 import { openIndex } from './open-index.js';
 import { probeAmi, probeEsl } from './pbx-probe.js';
-import { checkDtmfExposure, managerUser } from './manager-conf.js';
+import { checkDtmfExposure, checkWriteClasses, managerUser } from './manager-conf.js';
+import { answerCanStart, answerRateCeiling } from '../policy/answer.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -99,6 +100,34 @@ async function checkListener(config: ResolvedConfig, nowMs: number): Promise<Doc
   if (err.code === 'EADDRNOTAVAIL') return fail(name, `${listen}: no such local address`, 'use an address of this host (127.0.0.1 when the PBX is on the same host)');
   if (err.code === 'EACCES') return fail(name, `${listen}: permission denied`, 'use a port above 1023: the callvault unit has no capabilities');
   return fail(name, `${listen}: ${err.code ?? err.message}`, 'check the listen address in the config');
+}
+
+/** manager.conf's text for the checks below, or the check to report instead. */
+function readManagerConf(name: string, config: ResolvedConfig, path: string | undefined): { file: string; text: string } | DoctorCheck {
+  if (config.pbx.type !== 'asterisk') return skip(name, 'not an Asterisk deployment');
+  const file = path ?? (existsSync('/etc/asterisk/manager.conf') ? '/etc/asterisk/manager.conf' : undefined);
+  if (file === undefined) return skip(name, 'no manager.conf here (Asterisk on another host?); pass --manager-conf FILE to check a copy');
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    return fail(name, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'run the doctor as a user that can read it, or pass a copy with --manager-conf');
+  }
+}
+
+function checkManagerWrite(config: ResolvedConfig, path: string | undefined): DoctorCheck {
+  const name = 'manager.conf write classes';
+  const conf = readManagerConf(name, config, path);
+  if ('status' in conf) return conf;
+  const username = config.pbx.asterisk!.ami.username;
+  const user = managerUser(conf.text, username);
+  if (user === null) return fail(name, `${conf.file} has no [${username}] section`, `add the [${username}] section shown in docs/operations.md ("Asterisk manager user")`);
+  const starts = answerCanStart(Object.values(config.lines), answerRateCeiling(config.agents.byId, config.teams));
+  const v = checkWriteClasses(user, starts);
+  const fix = starts
+    ? `in [${username}]: write = call,reporting,system (MixMonitor at answer); then \`manager reload\``
+    : `in [${username}]: write = call,reporting; then \`manager reload\``;
+  if (v.level === 'fail') return fail(name, `${conf.file}: ${v.detail}`, fix);
+  return v.level === 'warn' ? warn(name, `${conf.file}: ${v.detail}`, fix) : ok(name, `${conf.file}: ${v.detail}`);
 }
 
 function checkManagerConf(config: ResolvedConfig, path: string | undefined): DoctorCheck {
@@ -264,6 +293,7 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
     pbx,
     listener,
     checkManagerConf(config, options.managerConf),
+    checkManagerWrite(config, options.managerConf),
     checkHashKey(config),
     checkRecipientKeys(config),
     checkPrivateDir('storage directory', storage, `mkdir -p ${storage} && chown callvault: ${storage} && chmod 700 ${storage}`),

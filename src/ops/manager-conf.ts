@@ -10,6 +10,8 @@
 export interface ManagerUser {
   name: string;
   read: string[];
+  /** The classes of actions the user may send (`write =`), lowercase. */
+  write: string[];
   /** Raw eventfilter lines of the section (left side and value). */
   filters: string[];
 }
@@ -37,9 +39,11 @@ export function parseAsteriskConf(text: string): Map<string, Array<[string, stri
 export function managerUser(text: string, username: string): ManagerUser | null {
   const entries = parseAsteriskConf(text).get(username);
   if (entries === undefined) return null;
-  const read = entries.filter(([k]) => k.toLowerCase() === 'read').flatMap(([, v]) => v.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0));
+  const classes = (key: string) => entries.filter(([k]) => k.toLowerCase() === key).flatMap(([, v]) => v.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0));
+  const read = classes('read');
+  const write = classes('write');
   const filters = entries.filter(([k]) => k.toLowerCase().startsWith('eventfilter')).map(([k, v]) => `${k}=${v}`);
-  return { name: username, read, filters };
+  return { name: username, read, write, filters };
 }
 
 export type DtmfVerdict =
@@ -76,4 +80,25 @@ export function checkDtmfExposure(user: ManagerUser): DtmfVerdict {
   if (readsDtmf && !filtered) return { ok: false, detail: `[${user.name}] read = ${user.read.join(',')} lets DTMF events (card digits) through and no eventfilter excludes them` };
   if (!filtered) return { ok: true, level: 'warn', detail: `[${user.name}] read leaves out dtmf, but no eventfilter excludes DTMF events should someone widen read` };
   return { ok: true, level: 'ok', detail: `[${user.name}] DTMF events are filtered out${readsDtmf ? '' : ' and read leaves out dtmf'}` };
+}
+
+export type WriteVerdict = { level: 'ok' | 'warn' | 'fail'; detail: string };
+
+/**
+ * The `write` classes against what the config makes callvault send. A
+ * recording started at an agent's answer is an AMI MixMonitor action, which
+ * app_mixmonitor.c registers under EVENT_FLAG_SYSTEM: without `system` (or
+ * `all`) it is refused and the call goes on unrecorded. `system` also allows
+ * restarting or shutting Asterisk down, so a config that never starts a
+ * recording at answer should not grant it.
+ */
+export function checkWriteClasses(user: ManagerUser, startsAtAnswer: boolean): WriteVerdict {
+  const system = user.write.includes('system') || user.write.includes('all');
+  if (startsAtAnswer && !system) {
+    return { level: 'fail', detail: `[${user.name}] write = ${user.write.join(',') || '(none)'}: recordings started at an agent's answer (AMI MixMonitor) need the system class; those calls would go unrecorded` };
+  }
+  if (!startsAtAnswer && system) {
+    return { level: 'warn', detail: `[${user.name}] write has ${user.write.includes('all') ? 'all' : 'system'}, which also allows restarting Asterisk, but this config never starts a recording at an agent's answer` };
+  }
+  return { level: 'ok', detail: `[${user.name}] write = ${user.write.join(',') || '(none)'}${startsAtAnswer ? ' (system: recordings start at the agent\'s answer)' : ''}` };
 }

@@ -99,6 +99,22 @@ export function answerRateCeiling(agents: Readonly<Record<string, AgentProfile>>
 }
 
 /**
+ * Can any call of this config start recording at an agent's answer (rather
+ * than at entry)? Lines that record from the answer, and sampled lines
+ * where an agent or team rate above the line's can draw a call entry did
+ * not sample. The doctor asks it: on Asterisk such a start needs the AMI
+ * user's `write = system`.
+ */
+export function answerCanStart(lines: Iterable<LinePolicy>, ceiling: number): boolean {
+  for (const line of lines) {
+    if (line.mode === 'never') continue;
+    if (line.recordFrom === 'answer') return true;
+    if (line.mode === 'sampled' && ceiling > line.rate) return true;
+  }
+  return false;
+}
+
+/**
  * Could an agent's answer record this call, which entry did not sample?
  * Only sampled lines re-decide at answer; the draw is the call's.
  */

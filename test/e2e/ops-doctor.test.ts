@@ -43,7 +43,7 @@ test('doctor: all green against a working AMI, and exit 0', async () => {
     assert.match(checks.get('ami login')!.detail, /logged in as callvault \(Asterisk Call Manager\/9\.0\.0\)/);
     assert.deepEqual(ami.logins, ['callvault']);
     const text = await w.cli('doctor', '--timeout', '1000', '--manager-conf', join(w.dir, 'manager.conf'));
-    assert.match(text.stdout, /callvault: 11 checks, 0 failed, 0 warning\(s\)/);
+    assert.match(text.stdout, /callvault: 12 checks, 0 failed, 0 warning\(s\)/);
   } finally {
     await ami.close();
     w.cleanup();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkDtmfExposure, managerUser } from '../../../src/ops/manager-conf.js';
+import { checkDtmfExposure, checkWriteClasses, managerUser } from '../../../src/ops/manager-conf.js';
 
 const conf = (section: string) => `; manager.conf
 [general]
@@ -42,3 +42,21 @@ test('manager.conf: the other sections do not count, and a missing user is null'
   assert.deepEqual(managerUser(conf('read = call'), 'callvault')?.read, ['call']);
   assert.equal(managerUser(conf('read = call'), 'nobody'), null);
 });
+
+// What the agent step needs: AMI MixMonitor is registered under EVENT_FLAG_SYSTEM (app_mixmonitor.c).
+const writeCases: Array<[name: string, write: string, startsAtAnswer: boolean, verdict: 'ok' | 'warn' | 'fail']> = [
+  ['good_answer_system: recordings start at answer, write has system', 'write = call,reporting,system', true, 'ok'],
+  ['good_answer_all: write = all covers system', 'write = all', true, 'ok'],
+  ['good_entry_only: no start at answer, no system', 'write = call,reporting', false, 'ok'],
+  ['warn_entry_system: system granted but never needed (it also restarts Asterisk)', 'write = call,system', false, 'warn'],
+  ['fail_answer_no_system: starts at answer would be refused', 'write = call,reporting', true, 'fail'],
+  ['fail_answer_no_write: no write line at all', '', true, 'fail'],
+];
+for (const [name, write, startsAtAnswer, want] of writeCases) {
+  test(`manager.conf write ${name}`, () => {
+    const user = managerUser(conf(`read = system,call\n${write}`), 'callvault');
+    assert.ok(user !== null);
+    const v = checkWriteClasses(user, startsAtAnswer);
+    assert.equal(v.level, want, v.detail);
+  });
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decideAtAnswer, answerMayRecord, answerRateCeiling, announceOverride, type AnswerAgent, type AnswerInput } from '../../../src/policy/answer.js';
+import { decideAtAnswer, answerMayRecord, answerRateCeiling, answerCanStart, announceOverride, type AnswerAgent, type AnswerInput } from '../../../src/policy/answer.js';
 import { decideMonitor } from '../../../src/policy/monitor.js';
 import { decideSampling } from '../../../src/policy/sampling.js';
 import { planDialogue, type FinalDecision } from '../../../src/policy/consent.js';
@@ -139,4 +139,24 @@ test('outside the windows: mandatory and consent lines say nothing, sampled foll
   assert.equal(planDialogue(sampled(0.25, { announce: 'when-recording' }), out, { answerMayRecord: true }).kind, 'silent');
   assert.equal(planDialogue(sampled(0.25), out).kind, 'objection');
   assert.equal(decideSampling(lineSchema.parse({ mode: 'mandatory' }), { draw: 0.1, inWindow: false }).reason, 'outside-window');
+});
+
+const canStart: Array<[name: string, lines: LinePolicy[], ceiling: number, want: boolean]> = [
+  ['entry only: mandatory and a sampled line, no agent rate above it', [lineSchema.parse({ mode: 'mandatory' }), sampled(0.25)], 0.25, false],
+  ['a line that records from the answer', [lineSchema.parse({ mode: 'mandatory', recordFrom: 'answer' })], 0, true],
+  ['a trainee rate above a sampled line\'s', [sampled(0.25)], 1, true],
+  ['a never line, whatever the agent rates', [lineSchema.parse({ mode: 'never' })], 1, false],
+  ['an agent rate on a consent line only: consent decides at entry', [lineSchema.parse({ mode: 'consent' })], 1, false],
+];
+for (const [name, lines, ceiling, want] of canStart) {
+  test(`answerCanStart: ${name}`, () => assert.equal(answerCanStart(lines, ceiling), want));
+}
+
+test('answerCanStart agrees with decideAtAnswer: whenever some answer starts a recording, it says so', () => {
+  fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (lineRate, agentRate, draw) => {
+    const line = sampled(lineRate);
+    const entry = decideSampling(line, { draw });
+    const d = decideAtAnswer({ line, entry: entry as FinalDecision, recording: 'not-recording', agent: { profile: { rate: agentRate }, team: undefined, protected: false }, draw, inWindow: true });
+    if (d.decision === 'start' && entry.decision === 'skip') assert.equal(answerCanStart([line], agentRate), true);
+  }));
 });
