@@ -195,9 +195,16 @@ export class CallRegistry implements CallHandlers {
         this.#monitors.ended(event.callId);
         break;
       }
-      case 'monitor-started':
-        this.#monitors.started(event.supervisorCallId);
+      case 'monitor-started': {
+        // The spied channel: the caller's (its session) or an agent leg (its owner's session).
+        // A spy the gate did not allow is audited when it listens to a call callvault handles;
+        // other calls (internal, or another daemon's) are not this daemon's to trace.
+        const spied = event.targetCallId === null ? undefined : this.#sessions.get(event.targetCallId) ?? this.#legs.get(event.targetCallId);
+        this.#monitors.started(event.supervisorCallId, spied === undefined ? undefined : {
+          device: event.supervisorDevice, agent: spied.currentAgent()?.agent ?? null, linkedId: spied.info.linkedId,
+        });
         break;
+      }
       case 'monitor-ended':
         this.#monitors.ended(event.supervisorCallId);
         break;

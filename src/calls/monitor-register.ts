@@ -23,6 +23,8 @@ interface Open {
   readonly mode: MonitorMode;
   readonly startedAt: number;
   spying: boolean;
+  /** Allowed by the callvault-monitor gate, or seen only as the PBX's spy event (a dialplan without the gate). */
+  readonly via: 'gate' | 'ungated';
 }
 
 export class MonitorRegister {
@@ -58,7 +60,7 @@ export class MonitorRegister {
     const monitorId = randomBytes(8).toString('hex');
     const o: Open = {
       monitorId, supervisorHash: this.#hasher.hex('agent', supervisor), agentHash: agent === null ? null : this.#hasher.hex('agent', agent),
-      linkedId, mode, startedAt: this.#now(), spying: false,
+      linkedId, mode, startedAt: this.#now(), spying: false, via: 'gate',
     };
     this.#open.set(supervisorCallId, o);
     this.#write('allowed', o, { phase: 'start', start: new Date(o.startedAt).toISOString() });
@@ -72,10 +74,25 @@ export class MonitorRegister {
     this.#log.info({ reason, mode }, 'monitor: refused');
   }
 
-  /** The PBX says the spying began (ChanSpyStart): the audit's end row will say so. */
-  started(supervisorCallId: string): void {
+  /**
+   * The PBX says the spying began (ChanSpyStart): the audit's end row will
+   * say so. A spy the gate never allowed (a site's ChanSpy without
+   * callvault-monitor) is written too, as `ungated`, with the device that
+   * listened and the call when callvault knows it: every listening is
+   * traced, gated or not.
+   */
+  started(supervisorCallId: string, ungated?: { device: string | undefined; agent: string | null; linkedId: string }): void {
     const o = this.#open.get(supervisorCallId);
-    if (o) o.spying = true;
+    if (o) { o.spying = true; return; }
+    if (ungated === undefined) return;
+    const u: Open = {
+      monitorId: randomBytes(8).toString('hex'), supervisorHash: this.#hasher.hex('agent', ungated.device ?? 'unknown-device'),
+      agentHash: ungated.agent === null ? null : this.#hasher.hex('agent', ungated.agent), linkedId: ungated.linkedId,
+      mode: 'listen', startedAt: this.#now(), spying: true, via: 'ungated',
+    };
+    this.#open.set(supervisorCallId, u);
+    this.#write('ungated: no callvault-monitor gate', u, { phase: 'start', start: new Date(u.startedAt).toISOString(), via: 'ungated' });
+    this.#log.warn({ monitorId: u.monitorId }, 'monitor: live listening started without the callvault-monitor gate');
   }
 
   /** ChanSpyStop, or the supervisor's leg hung up: writes the end row once. */
@@ -84,7 +101,7 @@ export class MonitorRegister {
     if (!o) return;
     this.#open.delete(supervisorCallId);
     const end = this.#now();
-    this.#write('ended', o, { phase: 'end', start: new Date(o.startedAt).toISOString(), end: new Date(end).toISOString(), spyStarted: o.spying });
+    this.#write('ended', o, { phase: 'end', start: new Date(o.startedAt).toISOString(), end: new Date(end).toISOString(), spyStarted: o.spying, ...(o.via === 'ungated' ? { via: 'ungated' } : {}) });
     this.#log.info({ monitorId: o.monitorId, ms: Math.round(end - o.startedAt) }, 'monitor: ended');
   }
 }

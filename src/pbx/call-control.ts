@@ -100,7 +100,15 @@ export type PbxEvent =
    * leg). Keyed by the supervisor's leg: the gate (CallHandlers.monitor)
    * allowed it under that leg's id, and its hangup also ends it.
    */
-  | { type: 'monitor-started'; supervisorCallId: string; targetCallId: string | null }
+  | {
+    type: 'monitor-started'; supervisorCallId: string; targetCallId: string | null;
+    /**
+     * The spyer's device (channel name without its per-call suffix, e.g.
+     * PJSIP/supervisor): who listened when no gate named them, for a
+     * ChanSpy a site's dialplan runs without callvault-monitor.
+     */
+    supervisorDevice?: string | undefined;
+  }
   | { type: 'monitor-ended'; supervisorCallId: string }
   /** The PBX closed the recording file: it is complete and can be archived. */
   | { type: 'recording-finished'; callId: string; recordingId: string }

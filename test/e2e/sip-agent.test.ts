@@ -278,3 +278,23 @@ test('sip: the supervisor listens to agent1 (ChanSpy, heard, audited start and e
   assert.deepEqual(monitorAudit(files).map((a) => a.reason).slice(2), ['refused: outside-window']);
   assert.deepEqual(monitorAudit(guardedFiles).map((a) => a.reason), ['refused: protected-agent']);
 });
+
+test('sip: a ChanSpy the site runs without the gate cannot be refused, but it is audited (ungated) with the agent and the call', async () => {
+  const hasher = KeyedHasher.fromFile(join(files.dir, 'hash.key'));
+  const before = monitorAudit(files).length;
+  const agent = await rig.agent({ agent: 'agent1' });
+  const call = calls.place({ line: 'always', headers: { Flow: 'dial-agent1' }, steps: agentCallSteps('dial', 7000) }, daemon.agiPort);
+  for (const until = Date.now() + 30_000; agent.heard.firstPacketAt === 0; await sleep(100)) if (Date.now() > until) throw new Error('agent never bridged');
+  await sleep(1000);
+  const supervisor = await rig.supervise('agent1', {}, 'rawspy');
+  assert.equal(await supervisor.sipp.done(30_000), 0, supervisor.sipp.report());
+  const r = await call;
+  assert.equal(await agent.sipp.done(20_000), 0);
+  assert.ok(toneWindows(supervisor.heard.samples(), 8000, TONES.agent).length >= 50, 'the supervisor did listen');
+  await sleep(300);
+  const rows = monitorAudit(files).slice(before);
+  assert.deepEqual(rows.map((a) => [a.reason, a.details.phase, a.details.via]), [['ungated: no callvault-monitor gate', 'start', 'ungated'], ['ended', 'end', 'ungated']]);
+  assert.equal(rows[0]!.details.agent, hasher.hex('agent', 'agent1'));
+  assert.equal(rows[0]!.details.supervisor, hasher.hex('agent', 'PJSIP/supervisor'));
+  assert.equal(rows[0]!.details.call, r.linkedid);
+});

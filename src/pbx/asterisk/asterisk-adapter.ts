@@ -346,7 +346,9 @@ export class AsteriskAdapter implements PbxAdapter {
     });
     // Live listening as Asterisk saw it (app_chanspy; class call): the gate allowed it under the spyer's Uniqueid.
     this.ami.onEvent('ChanSpyStart', (e) => {
-      if (typeof e.fields.SpyerUniqueid === 'string') onEvent({ type: 'monitor-started', supervisorCallId: e.fields.SpyerUniqueid, targetCallId: e.fields.SpyeeUniqueid ?? null });
+      if (typeof e.fields.SpyerUniqueid === 'string') {
+        onEvent({ type: 'monitor-started', supervisorCallId: e.fields.SpyerUniqueid, targetCallId: e.fields.SpyeeUniqueid ?? null, supervisorDevice: deviceOf(e.fields.SpyerChannel) });
+      }
     });
     this.ami.onEvent('ChanSpyStop', (e) => {
       if (typeof e.fields.SpyerUniqueid === 'string') onEvent({ type: 'monitor-ended', supervisorCallId: e.fields.SpyerUniqueid });
@@ -452,4 +454,13 @@ export class AsteriskAdapter implements PbxAdapter {
     await this.agi.close();
     await this.ami.stop();
   }
+}
+
+/**
+ * A channel name without the suffix Asterisk adds per call: PJSIP/sup-0000001a
+ * is the device PJSIP/sup, Local/sup@ctx-00000003;1 is Local/sup@ctx.
+ */
+export function deviceOf(channel: string | undefined): string | undefined {
+  if (channel === undefined || channel === '') return undefined;
+  return channel.replace(/-[0-9a-f]{8}(;\d)?$/i, '');
 }

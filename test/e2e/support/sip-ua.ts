@@ -390,8 +390,8 @@ export class SipRig {
     return { sipp, heard: sink };
   }
 
-  /** The supervisor asks to listen to `agent`'s live call (`mode` listen, whisper or barge); resolves once sipp started. */
-  async supervise(agent: string, headers: Record<string, string>, mode: 'spy' | 'whisper' | 'barge' = 'spy'): Promise<{ sipp: SippProcess; heard: RtpSink }> {
+  /** The supervisor asks to listen to `agent`'s live call (`mode` listen, whisper or barge; rawspy: ChanSpy without the gate); resolves once sipp started. */
+  async supervise(agent: string, headers: Record<string, string>, mode: 'spy' | 'whisper' | 'barge' | 'rawspy' = 'spy'): Promise<{ sipp: SippProcess; heard: RtpSink }> {
     const name = `supervisor-${++this.#seq}`;
     const sink = new RtpSink();
     this.#sinks.push(sink);

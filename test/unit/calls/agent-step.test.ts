@@ -187,6 +187,31 @@ test('monitor gate: allowed on a live agent inside the windows, audited at start
   assert.ok(!JSON.stringify(w.audit).includes('trainee') && !JSON.stringify(w.audit).includes('sup-1'), 'hashes only');
 });
 
+test('a ChanSpy the gate never allowed (a dialplan without callvault-monitor) is audited too, as ungated, with the device, agent and call', async () => {
+  const w = await world('sampledall');
+  const leg = w.leg('trainee');
+  await w.reg.agentAnswered(leg);
+  w.reg.handle({ type: 'monitor-started', supervisorCallId: 'rogue-leg', targetCallId: leg.callId, supervisorDevice: 'PJSIP/desk42' });
+  assert.equal(w.reg.monitorsActive, 1, 'counted in status like a gated one');
+  w.clock.t += 5_000;
+  w.reg.handle({ type: 'monitor-ended', supervisorCallId: 'rogue-leg' });
+  assert.deepEqual(w.audit.map((r) => [r.reason, r.details.phase, r.details.via]), [['ungated: no callvault-monitor gate', 'start', 'ungated'], ['ended', 'end', 'ungated']]);
+  const start = w.audit[0]!.details;
+  assert.equal(start.call, w.info.linkedId);
+  assert.equal(start.agent, w.deps.hasher.hex('agent', 'trainee'));
+  assert.equal(start.supervisor, w.deps.hasher.hex('agent', 'PJSIP/desk42'));
+  assert.ok(!JSON.stringify(w.audit).includes('desk42') && !JSON.stringify(w.audit).includes('trainee'), 'hashes only');
+  assert.ok(w.log.lines.some((l) => l.msg === 'monitor: live listening started without the callvault-monitor gate'));
+});
+
+test('a ChanSpy on a call callvault does not handle (internal, or another daemon\'s) is not this daemon\'s to audit', async () => {
+  const w = await world('sampledall');
+  w.reg.handle({ type: 'monitor-started', supervisorCallId: 'rogue-leg', targetCallId: 'some-internal-call', supervisorDevice: 'PJSIP/desk42' });
+  w.reg.handle({ type: 'monitor-ended', supervisorCallId: 'rogue-leg' });
+  assert.deepEqual(w.audit, []);
+  assert.equal(w.reg.monitorsActive, 0);
+});
+
 const monitorRefusals: Array<{ name: string; agent: string; answer?: string; at?: number; reason: string }> = [
   { name: 'protected agent', agent: 'rep', answer: 'rep', reason: 'protected-agent' },
   { name: 'no live call', agent: 'veteran', reason: 'no-live-call' },
