@@ -16,7 +16,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { readWav } from '../support/goertzel.js';
-import { channelOf, toneWindows } from '../support/payment-audio.js';
+import { channelOf, toneWindows, unexplainedWindows } from '../support/payment-audio.js';
 import { AGENT_BEEP_HZ } from '../../src/pbx/freeswitch/agent-step.js';
 import type { EslEvent } from '../../src/pbx/freeswitch/esl-event.js';
 import { FsDaemon, closedPort, sleep, type FsStack } from './support/freeswitch-harness.js';
@@ -101,8 +101,8 @@ async function dial(dest: string, headers: Record<string, string>): Promise<{ uu
 const hungUp = (uuid: string, from: number) => fs.eventFrom(from, (ev) => ev.uuid === uuid && ev.name === 'CHANNEL_HANGUP_COMPLETE', () => false, 90_000);
 
 /** A caller (440 Hz, no key) on `line`, answered by `first`; `transfer` moves the caller to another agent `afterMs` after the recording started. */
-async function agentCall(line: string, first: Agent, opts: { transfer?: Agent & { afterMs: number }; during?: (call: { uuid: string; tag: string; start: number }) => Promise<void> } = {}): Promise<AgentCall> {
-  const call = await dial(`agent-${line}`, { Socket: daemon.socket, 'Answer-Agent': first.id, 'Agent-Hz': String(first.hz), 'Agent-Ms': String(first.ms) });
+async function agentCall(line: string, first: Agent, opts: { transfer?: Agent & { afterMs: number }; during?: (call: { uuid: string; tag: string; start: number }) => Promise<void>; socket?: string } = {}): Promise<AgentCall> {
+  const call = await dial(`agent-${line}`, { Socket: opts.socket ?? daemon.socket, 'Answer-Agent': first.id, 'Agent-Hz': String(first.hz), 'Agent-Ms': String(first.ms) });
   await fs.callerTone(call.callerUuid, CALLER_HZ);
   const done = hungUp(call.uuid, call.start);
   const side = (async () => {
@@ -175,6 +175,30 @@ test('real freeswitch: a trainee at rate 1.0 answers a call not sampled at entry
   assert.ok(beeps.length >= 3, `the agent heard the notice beep (${beeps.length} windows)`);
   assert.ok(caller.length > 20 && beeps[0]!.atMs < caller[0]!.atMs, 'the notice came before the caller was connected');
   rmSync(agentSideFile(r.tag, trainee.hz), { force: true });
+});
+
+test('real freeswitch: the spoken agent notice (play: prompt) reaches the agent\'s phone before the bridge and is nowhere in the recording', async () => {
+  const spoken = writeRealFsStack(sb, LINES, { outbound: '127.0.0.1:0', freeswitch: '    stereo: true', top: AGENTS.replace('notice: { play: beep, periodicBeepSeconds: 5 }', 'notice: { play: prompt }') });
+  const second = new FsDaemon(spoken, []);
+  await startAttached(second);
+  try {
+    const trainee = { id: 'trainee2', hz: 700, ms: 4000 };
+    const r = await agentCall('queue', trainee, { socket: second.socket });
+    assert.equal(r.agentLegs[0]?.vars.CALLVAULT_AGENT_DECISION, 'record', r.diagnosis);
+    const id = r.vars.CALLVAULT_RECORDING_ID!;
+    const pcm = readWav(join(spoken.spool, `${id}.wav`));
+    const heard = readWav(agentSideFile(r.tag, trainee.hz));
+    // The caller only sends 440 Hz and the agent 700 Hz: anything else the agent heard is the spoken notice.
+    const notice = unexplainedWindows(heard.samples, heard.rate, [CALLER_HZ, trainee.hz]);
+    assert.ok(notice >= 50, `the agent heard the spoken notice (${notice} windows of speech)`);
+    const firstCaller = toneWindows(heard.samples, heard.rate, CALLER_HZ, WIN).find((w, i, all) => all[i + 20] !== undefined && all[i + 20]!.atMs - w.atMs < 300);
+    assert.ok(firstCaller, 'the agent then heard the caller');
+    const leaked = { left: unexplainedWindows(channelOf(pcm, 0), pcm.rate, [CALLER_HZ]), right: unexplainedWindows(channelOf(pcm, 1), pcm.rate, [trainee.hz]) };
+    assert.ok(leaked.left <= 5 && leaked.right <= 5, `no speech in either channel of the recording: ${JSON.stringify(leaked)}`);
+    rmSync(agentSideFile(r.tag, trainee.hz), { force: true });
+  } finally {
+    await second.stop();
+  }
 });
 
 test('real freeswitch: recordFrom answer: a sampled call records only from the agent\'s answer', async () => {

@@ -17,8 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureSandbox, writeStack, InProcessDaemon, listWavs, sleep, waitForArchived, decryptWithStandardTools, type StackFiles } from './support/call-harness.js';
 import { SipRig, TONES, type PhaseStep } from './support/sip-ua.js';
 import { SipCalls, type SipCallResult } from './support/sip-call.js';
-import { channelOf, toneWindows } from '../support/payment-audio.js';
-import { goertzel } from '../support/goertzel.js';
+import { channelOf, toneWindows, unexplainedWindows } from '../support/payment-audio.js';
 import { NODE_TSX } from './archive-support.js';
 import { RecordingIndex, type RecordingRow } from '../../src/index/index.js';
 import { agentsOf } from '../../src/index/recordings.js';
@@ -108,25 +107,6 @@ async function assertNothingRecorded(f: StackFiles, r: SipCallResult, wavsBefore
   try {
     assert.deepEqual(index.listRecordings({ linkedId: r.linkedid }).map((row) => row.id), [], 'nothing indexed for this call');
   } finally { index.close(); }
-}
-
-/**
- * 10 ms windows with sound that none of `tones` explains (their share of
- * the window's energy under half): speech, such as the spoken agent notice.
- * Pure tones (the test tones, the queue's ringing) are explained.
- */
-function unexplainedWindows(samples: Int16Array, rate: number, tones: number[]): number {
-  const n = rate / 100;
-  let count = 0;
-  for (let i = 0; i + n <= samples.length; i += n) {
-    let energy = 0;
-    for (let j = i; j < i + n; j++) energy += (samples[j]! / 32768) ** 2;
-    const half = energy / n / 2;
-    if (half < 1e-5) continue; // about -47 dBFS: silence and comfort noise
-    const share = tones.reduce((s, hz) => s + goertzel(samples, rate, hz, i, i + n), 0) / half;
-    if (share < 0.5) count++;
-  }
-  return count;
 }
 
 /** Each party's tone on its own channel and not on the other, in 10 ms windows. */

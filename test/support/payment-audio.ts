@@ -58,3 +58,22 @@ export function silentSpans(pcm: Pcm, minMs = 100): Array<{ fromMs: number; toMs
   flush(frames);
   return spans;
 }
+
+/**
+ * 10 ms windows with sound that none of `tones` explains (their share of
+ * the window's energy under half): speech, such as the spoken agent notice.
+ * Pure tones (the test tones, the queue's ringing) are explained.
+ */
+export function unexplainedWindows(samples: Int16Array, rate: number, tones: number[]): number {
+  const n = Math.round((rate * WINDOW_MS) / 1000);
+  let count = 0;
+  for (let i = 0; i + n <= samples.length; i += n) {
+    let energy = 0;
+    for (let j = i; j < i + n; j++) energy += (samples[j]! / 32768) ** 2;
+    const half = energy / n / 2;
+    if (half < 1e-5) continue; // about -47 dBFS: silence and comfort noise
+    const share = tones.reduce((s, hz) => s + goertzel(samples, rate, hz, i, i + n), 0) / half;
+    if (share < 0.5) count++;
+  }
+  return count;
+}
