@@ -18,6 +18,7 @@ import { register as purge } from './purge.js';
 import { register as reindex } from './reindex.js';
 import { register as run } from './run.js';
 import { register as status } from './status.js';
+import { register as agent } from './agent.js';
 import { register as subject } from './subject.js';
 import { register as user } from './user.js';
 import { register as verify } from './verify.js';
@@ -26,6 +27,7 @@ import { register as windows } from './windows.js';
 type Register = (program: Command, ctx: CommandContext) => void;
 
 const registrations: Register[] = [
+  agent,
   archive,
   audit,
   checkConfig,

@@ -247,3 +247,38 @@ export function eraseCallerTextFromEvaluations(db: Database, hashes: readonly st
     return rows.map((r) => r.id);
   }).immediate();
 }
+
+/** What an agent's right of access (GDPR art. 15) returns of one of their evaluations: all of it, voided ones too. */
+export interface AgentEvaluation {
+  evaluationId: string;
+  recordingId: string;
+  callStartedAt: string;
+  line: string;
+  form: { id: string; version: number };
+  evaluator: string;
+  state: string;
+  scorePercent: number | null;
+  outcome: string | null;
+  createdAt: string;
+  answers: Answer[];
+  notes: Array<{ questionId: string | null; atMs: number; text: string }>;
+  events: Array<{ event: string; actor: string; at: string; detail: unknown }>;
+}
+
+/** An agent's evaluations by keyed hash, oldest call first; they outlive the audio, so no recording is needed. */
+export function evaluationsByAgentHash(db: Database, agentHash: string): AgentEvaluation[] {
+  const rows = db.prepare(`SELECT id, recording_id, call_started_at, line, form_id, form_version, evaluator, state, score_percent, outcome, created_at
+      FROM quality_evaluations WHERE agent_hash = ? ORDER BY call_started_at, id`).all(agentHash) as Array<{
+    id: string; recording_id: string; call_started_at: string; line: string; form_id: string; form_version: number;
+    evaluator: string; state: string; score_percent: number | null; outcome: string | null; created_at: string;
+  }>;
+  const events = db.prepare('SELECT event, actor, at, detail FROM quality_evaluation_events WHERE evaluation_id = ? ORDER BY seq');
+  return rows.map((r) => ({
+    evaluationId: r.id, recordingId: r.recording_id, callStartedAt: r.call_started_at, line: r.line,
+    form: { id: r.form_id, version: r.form_version }, evaluator: r.evaluator, state: r.state,
+    scorePercent: r.score_percent, outcome: r.outcome, createdAt: r.created_at,
+    answers: getAnswers(db, r.id),
+    notes: evaluationNotes(db, r.id).map((n) => ({ questionId: n.questionId, atMs: n.atMs, text: n.text })),
+    events: (events.all(r.id) as Array<{ event: string; actor: string; at: string; detail: string }>).map((e) => ({ event: e.event, actor: e.actor, at: e.at, detail: JSON.parse(e.detail) as unknown })),
+  }));
+}
