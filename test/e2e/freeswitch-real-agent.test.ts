@@ -186,6 +186,7 @@ test('real freeswitch: the spoken agent notice (play: prompt) reaches the agent\
     const r = await agentCall('queue', trainee, { socket: second.socket });
     assert.equal(r.agentLegs[0]?.vars.CALLVAULT_AGENT_DECISION, 'record', r.diagnosis);
     const id = r.vars.CALLVAULT_RECORDING_ID!;
+    await waitForSpool(spoken, id); // the hand-off: the WAV is in the spool once its metadata is
     const pcm = readWav(join(spoken.spool, `${id}.wav`));
     const heard = readWav(agentSideFile(r.tag, trainee.hz));
     // The caller only sends 440 Hz and the agent 700 Hz: anything else the agent heard is the spoken notice.
