@@ -205,6 +205,19 @@ Contact: <sip:${script.agent}@[local_ip]:[local_port]>
 Content-Length: 0
 ]]></send>
 <pause milliseconds="${script.answerAfterMs}"/>`;
+  // A request of the agent's own in the dialog it answered (REFER, BYE): its tag, the caller's From as To.
+  const inDialog = (method: string, extraHeaders: string) => `<send retrans="500"><![CDATA[
+${method} [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$local];tag=[pid]SIPpTag01[call_number]
+To: [$remote]
+Call-ID: [call_id]
+CSeq: [cseq] ${method}
+[routes]
+Max-Forwards: 70
+Contact: <sip:${script.agent}@[local_ip]:[local_port]>
+${extraHeaders}Content-Length: 0
+]]></send>`;
   const parts: string[] = [`<recv request="INVITE" crlf="true" rrs="true">${capture}</recv>${ringing}
 ${ok('Content-Type: application/sdp\n', `
 v=0
@@ -223,37 +236,13 @@ a=sendrecv
 <nop><action><exec play_pcap_audio="${tonePcap}"/></action></nop>`];
   if (script.transferTo) {
     parts.push(`<pause milliseconds="${script.transferTo.afterMs}"/>
-<send retrans="500"><![CDATA[
-REFER [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$local];tag=[pid]SIPpTag01[call_number]
-To: [$remote]
-Call-ID: [call_id]
-CSeq: [cseq] REFER
-[routes]
-Max-Forwards: 70
-Contact: <sip:${script.agent}@[local_ip]:[local_port]>
-Refer-To: <sip:${script.transferTo.target}@${asterisk}>
-Referred-By: <sip:${script.agent}@[local_ip]:[local_port]>
-Content-Length: 0
-]]></send>
+${inDialog('REFER', `Refer-To: <sip:${script.transferTo.target}@${asterisk}>\nReferred-By: <sip:${script.agent}@[local_ip]:[local_port]>\n`)}
 <recv response="202"/>
 <recv request="NOTIFY"><action><ereg regexp="SIP/2.0 100" search_in="body" check_it="true" assign_to="frag"/></action></recv>
 ${OK_TO_LAST}
 <recv request="NOTIFY"><action><ereg regexp="SIP/2.0 200" search_in="body" check_it="true" assign_to="frag"/></action></recv>
 ${OK_TO_LAST}
-<send retrans="500"><![CDATA[
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$local];tag=[pid]SIPpTag01[call_number]
-To: [$remote]
-Call-ID: [call_id]
-CSeq: [cseq] BYE
-[routes]
-Max-Forwards: 70
-Contact: <sip:${script.agent}@[local_ip]:[local_port]>
-Content-Length: 0
-]]></send>
+${inDialog('BYE', '')}
 <recv response="200" crlf="true"/>`);
   } else {
     parts.push(TAKE_BYE);
