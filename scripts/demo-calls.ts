@@ -7,7 +7,7 @@
  * trainee the config records at rate 1.0: recorded from the answer.
  * Usage: node --import tsx scripts/demo-calls.ts AGI_PORT
  */
-import { SipRig, TONES, type PhaseStep } from '../test/e2e/support/sip-ua.js';
+import { TONES, type PhaseStep } from '../test/e2e/support/sip-ua.js';
 import { SipCalls } from '../test/e2e/support/sip-call.js';
 
 const port = Number(process.argv[2] ?? '4573');
@@ -37,11 +37,10 @@ const calls: Array<{ what: string; line: string; headers?: Record<string, string
   },
 ];
 
-const rig = new SipRig();
-const sip = new SipCalls(rig);
+const sip = await SipCalls.open();
+const rig = sip.rig;
 let failed = 0;
 try {
-  await sip.start();
   await Promise.all(calls.map(async (c, i) => {
     await new Promise((r) => setTimeout(r, i * 700));
     // The agent rings for 2 s: that queue time is not in the recording.
@@ -57,7 +56,6 @@ try {
     }
   }));
 } finally {
-  await sip.stop();
-  await rig.close();
+  await sip.close();
 }
 process.exitCode = failed > 0 ? 1 : 0;

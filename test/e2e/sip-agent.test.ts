@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureSandbox, writeStack, InProcessDaemon, listWavs, sleep, waitForArchived, decryptWithStandardTools, type StackFiles } from './support/call-harness.js';
-import { SipRig, TONES, type PhaseStep } from './support/sip-ua.js';
+import { TONES, type PhaseStep, type SipRig } from './support/sip-ua.js';
 import { SipCalls, type SipCallResult } from './support/sip-call.js';
 import { channelOf, toneWindows, unexplainedWindows } from '../support/payment-audio.js';
 import { NODE_TSX } from './archive-support.js';
@@ -72,13 +72,11 @@ before(async () => {
   guardedFiles = writeStack(LINES, agents(['agent2']), { stereo: true });
   daemon = await startDaemon(files);
   guarded = await startDaemon(guardedFiles);
-  rig = new SipRig();
-  calls = new SipCalls(rig);
-  await calls.start();
+  calls = await SipCalls.open();
+  rig = calls.rig;
 });
 after(async () => {
-  await calls?.stop();
-  await rig?.close();
+  await calls?.close();
   await daemon?.stop();
   await guarded?.stop();
 });

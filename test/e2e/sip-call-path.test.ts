@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { ensureSandbox, writeStack, InProcessDaemon, listWavs, sleep, waitForArchived, decryptWithStandardTools, type StackFiles } from './support/call-harness.js';
-import { SipRig, TONES, type PhaseStep } from './support/sip-ua.js';
+import { TONES, type PhaseStep, type SipRig } from './support/sip-ua.js';
 import { SipCalls, type SipCallResult } from './support/sip-call.js';
 import { channelOf, toneWindows } from '../support/payment-audio.js';
 import { assertNoCardAudio } from './support/asterisk-payment-audio.js';
@@ -35,13 +35,11 @@ before(async () => {
   files = writeStack(LINES, '', { stereo: true });
   daemon = new InProcessDaemon(files, [], { archive: true });
   await daemon.start();
-  rig = new SipRig();
-  calls = new SipCalls(rig);
-  await calls.start();
+  calls = await SipCalls.open();
+  rig = calls.rig;
 });
 after(async () => {
-  await calls?.stop();
-  await rig?.close();
+  await calls?.close();
   await daemon?.stop();
 });
 

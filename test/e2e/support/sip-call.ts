@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { sandboxEnv } from './call-harness.js';
-import type { CallerScript, SipRig } from './sip-ua.js';
+import { SipRig, type CallerScript } from './sip-ua.js';
 
 export interface SipCallResult {
   /** The caller's PJSIP channel: its Uniqueid, Linkedid (the call's key) and name. */
@@ -37,6 +37,24 @@ export class SipCalls {
   }
   async start(): Promise<void> { this.ami.start(); await this.ami.waitConnected(15_000); }
   async stop(): Promise<void> { await this.ami.stop(); }
+
+  /** A new rig and a follower connected to the sandbox's AMI: what a SIP test (or the demo) starts with. */
+  static async open(): Promise<SipCalls> {
+    const calls = new SipCalls(new SipRig());
+    try {
+      await calls.start();
+    } catch (err) {
+      await calls.close();
+      throw err;
+    }
+    return calls;
+  }
+
+  /** Stops following and kills what the rig started (by pid). */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.rig.close();
+  }
 
   /**
    * Places `script` with the daemon at `agiPort` and resolves once the
