@@ -131,15 +131,9 @@ function checkManagerWrite(config: ResolvedConfig, path: string | undefined): Do
 }
 
 function checkManagerConf(config: ResolvedConfig, path: string | undefined): DoctorCheck {
-  if (config.pbx.type !== 'asterisk') return skip('manager.conf dtmf filter', 'not an Asterisk deployment');
-  const file = path ?? (existsSync('/etc/asterisk/manager.conf') ? '/etc/asterisk/manager.conf' : undefined);
-  if (file === undefined) return skip('manager.conf dtmf filter', 'no manager.conf here (Asterisk on another host?); pass --manager-conf FILE to check a copy');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return fail('manager.conf dtmf filter', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'run the doctor as a user that can read it, or pass a copy with --manager-conf');
-  }
+  const conf = readManagerConf('manager.conf dtmf filter', config, path);
+  if ('status' in conf) return conf;
+  const { file, text } = conf;
   const username = config.pbx.asterisk!.ami.username;
   const user = managerUser(text, username);
   if (user === null) return fail('manager.conf dtmf filter', `${file} has no [${username}] section`, `add the [${username}] section shown in docs/operations.md ("Asterisk manager user")`);
