@@ -179,7 +179,7 @@ async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: S
   const vars = new Map<string, string>();
   const measuring = () => t.measuring;
   // A call already in progress when the step starts (the compressed ramp) made its start events before: only new calls send them.
-  if (ageS === 0) s.ami.emit(subst(startEvents, id));
+  if (ageS === 0) s.ami.emit(subst(s.ami.sendable(startEvents), id));
   const env = (script: string) => ({
     network: 'yes', network_script: script, request: `agi://127.0.0.1:${s.agiPort}/${script}`, channel, language: 'en', type: 'PJSIP', uniqueid: id,
     version: '22.10.1', callerid: `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, calleridname: 'Caller', callingpres: '0', callingani2: '0', callington: '0', callingtns: '0',
@@ -215,7 +215,7 @@ async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: S
     }
   }
   await at(durationS);
-  s.ami.emit(subst(endEvents, id));
+  s.ami.emit(subst(s.ami.sendable(endEvents), id));
   if (consent.wav !== null) {
     await landRecording(consent.wav, wavs.get(durationS)!);
     if (measuring()) t.audioLandedS += durationS;
@@ -295,7 +295,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
     db.close();
   } catch { /* nothing archived yet */ }
   arriving = false;
-  console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB`);
+  console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
     console.error(`  daemon log (${lines.length} payment/error lines), last 3:\n  ${lines.slice(-3).join('\n  ')}`);
@@ -325,6 +325,8 @@ const f2 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.t
 console.log(`capacity: real daemon (bin/callvault.js run), fake Asterisk over real sockets; AMI shape "${eventsKind}" (${shapeFile.users[eventsKind]!.eventsPerCall.toFixed(1)} events/call, measured ${shapeFile.measuredAt});`);
 console.log('  cons/paus: measured by the bench (request sent to first prompt / to CALLVAULT_PAUSE set), so they include the bench\'s own delays;');
 console.log('  d-cons99/d-paus99: the daemon\'s own histograms (request received to prompt sent / mute confirmed), bucket bound in ms');
+console.log('  bEld99: the bench\'s own event-loop delay p99 (ms): when it is high, the bench (fake PBX and clients in one process) is what is slow');
+console.log('  ev/s: AMI events written to the daemon, after the Events: mask of its Login (the fake applies it as manager.c does)');
 console.log(`  calls 60-300 s (mean ${MEAN_S} s), sampled 25%, ${NOTICE_MS / 1000} s notice, payment pause on recorded calls; ${windowS} s window per step; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 if (pauseCheck) {
   const idle = await runStep(500, false, 0, 10);
@@ -335,11 +337,11 @@ if (pauseCheck) {
   console.log(`difference ${f2(busy.pauseP99 - idle.pauseP99)} ms (target: within 2 ms)`);
   process.exit(0);
 }
-console.log(' calls  load bench% cpu%  rssMB eldP99 cons50 cons99 d-cons99 paus50 paus99 d-paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
+console.log(' calls  load bench% bEld99 cpu%  rssMB eldP99 cons50 cons99 d-cons99 paus50 paus99 d-paus99  ev/s  spool(files,h) trend h/h inflow h/h arch h/h arch cpu%  audio h/cpu h  limits');
 let first: string | null = null;
 for (const C of steps) {
   const r = await runStep(C, !noArchive);
-  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.benchPct)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${le(r.dConsentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${le(r.dPauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
+  console.log(`${String(r.calls).padStart(6)} ${r.load.padStart(5)} ${f1(r.benchPct)} ${f2(r.benchEld)} ${f1(r.cpuPct)} ${f1(r.rss)} ${f2(r.eldP99)} ${f2(r.consentP50)} ${f2(r.consentP99)} ${le(r.dConsentP99)} ${f2(r.pauseP50)} ${f2(r.pauseP99)} ${le(r.dPauseP99)} ${f1(r.eventsPerS)} ${String(r.backlogFiles).padStart(6)},${f2(r.backlogH)} ${f2(r.trendHPerH)}    ${f2(r.inflowHPerH)}    ${f2(r.archivedHPerH)} ${f1(r.archiveCpuPct)}     ${f1(r.audioHPerCpuH)}    ${r.limits.join('; ') || '-'}`);
   if (first === null && r.limits.length > 0) first = `${C} calls: ${r.limits.join('; ')}`;
 }
 console.log(`first limit: ${first ?? 'none reached'}; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

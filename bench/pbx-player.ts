@@ -15,13 +15,44 @@ import { join } from 'node:path';
 
 export interface ShapeEvent { name: string; fields: Record<string, string> }
 
+/**
+ * The event classes a Login's `Events:` asks for, as main/manager.c
+ * strings_to_mask reads it: empty or a true value (`on`) is every class, a
+ * false one (`off`) none, else a comma list of class names. null = every class.
+ */
+export function eventMask(header: string | undefined): Set<string> | null {
+  const v = (header ?? '').trim().toLowerCase();
+  if (v === '' || /^(on|yes|true|y|t|1)$/.test(v)) return null;
+  if (/^(off|no|false|n|f|0)$/.test(v)) return new Set();
+  return new Set(v.split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'all'));
+}
+
+/**
+ * Whether Asterisk sends this event to a session with that mask: manager.c
+ * process_events sends it only if `(send_events & category) == category`,
+ * the category being the classes of its `Privilege:` header (`all` is added
+ * to every event and means nothing here).
+ */
+export function maskAllows(mask: Set<string> | null, e: ShapeEvent): boolean {
+  if (mask === null) return true;
+  const classes = (e.fields.Privilege ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'all');
+  return classes.every((c) => mask.has(c));
+}
+
 /** The AMI side: one server, the daemon's connection, events written in batches. */
 export class AmiPlayer {
   #server: Server | null = null;
   #sockets = new Set<Socket>();
   #out: string[] = [];
   #flushing = false;
+  /** The event classes the daemon asked for at Login (null: all). */
+  #mask: Set<string> | null = null;
+  /** Events written to the daemon (after its Login's `Events:` mask). */
   eventsSent = 0;
+  /** Events of the replayed stream that the mask kept from the daemon, as Asterisk would. */
+  eventsMasked = 0;
+  /** The Login's `Events:` header as received ('' when absent). */
+  loginEvents = '';
   /** Most bytes waiting in this process for the daemon to read (the daemon falling behind the event stream). */
   maxQueuedBytes = 0;
   pingRtts: number[] = [];
@@ -60,7 +91,10 @@ export class AmiPlayer {
     this.actions.set(action, (this.actions.get(action) ?? 0) + 1);
     const ok = (extra = '') => s.write(`Response: Success\r\nActionID: ${id}\r\n${extra}\r\n`);
     switch (action) {
-      case 'login': ok('Message: Authentication accepted\r\n'); s.write('Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n'); break;
+      case 'login':
+        this.loginEvents = f.get('events') ?? '';
+        this.#mask = eventMask(f.get('events'));
+        ok('Message: Authentication accepted\r\n'); s.write('Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n'); break;
       case 'ping': ok('Ping: Pong\r\n'); break;
       case 'status': ok('EventList: start\r\nMessage: Channel status will follow\r\n'); s.write(`Event: StatusComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 0\r\nItems: 0\r\n\r\n`); break;
       case 'dbget': s.write(`Response: Error\r\nActionID: ${id}\r\nMessage: Database entry not found\r\n\r\n`); break;
@@ -69,8 +103,15 @@ export class AmiPlayer {
     }
   }
 
+  /** The events of `events` that the daemon's Login mask lets through (filter before building them: cheaper for the bench). */
+  sendable(events: readonly ShapeEvent[]): ShapeEvent[] {
+    return events.filter((e) => maskAllows(this.#mask, e));
+  }
+
   /** Queues events for the daemon; written in one batch per tick, as a busy Asterisk's manager thread does. */
-  emit(events: readonly ShapeEvent[]): void {
+  emit(all: readonly ShapeEvent[]): void {
+    const events = this.sendable(all);
+    this.eventsMasked += all.length - events.length;
     for (const e of events) {
       let t = `Event: ${e.name}\r\n`;
       for (const k in e.fields) t += `${k}: ${e.fields[k]}\r\n`;
