@@ -105,13 +105,14 @@ export class AmiPlayer {
 
   /** The events of `events` that the daemon's Login mask lets through (filter before building them: cheaper for the bench). */
   sendable(events: readonly ShapeEvent[]): ShapeEvent[] {
-    return events.filter((e) => maskAllows(this.#mask, e));
+    const out = events.filter((e) => maskAllows(this.#mask, e));
+    this.eventsMasked += events.length - out.length;
+    return out;
   }
 
   /** Queues events for the daemon; written in one batch per tick, as a busy Asterisk's manager thread does. */
   emit(all: readonly ShapeEvent[]): void {
     const events = this.sendable(all);
-    this.eventsMasked += all.length - events.length;
     for (const e of events) {
       let t = `Event: ${e.name}\r\n`;
       for (const k in e.fields) t += `${k}: ${e.fields[k]}\r\n`;

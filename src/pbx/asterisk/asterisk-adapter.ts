@@ -26,7 +26,8 @@ import { parseStatusVariables } from './ami-events.js';
 import { zeroRuns, alignPauses } from './muted-spans.js';
 
 export interface AsteriskAdapterOptions {
-  ami: { host: string; port: number; username: string; secret: string; actionTimeoutMs: number };
+  /** `events`: the Login mask; default AMI_EVENT_CLASSES (tests that need every class pass `on`). */
+  ami: { host: string; port: number; username: string; secret: string; actionTimeoutMs: number; events?: string };
   agi: { host: string; port: number };
   /** The recordings directory as Asterisk sees it and as this host sees it. */
   recordings: { pbx: string; local: string };
@@ -53,6 +54,20 @@ const MONITOR_DEADLINE_MS = 2_000;
 /** The agent notice when it is a beep: Asterisk's own sound, also what MixMonitor B() plays. */
 const BEEP = 'beep';
 const VARS = ['CALLVAULT_RECORDING_ID', 'CALLVAULT_MIXMONITOR_ID', 'CALLVAULT_PAUSE', 'CALLVAULT_LINE'];
+/**
+ * The event classes asked for at Login (`Events:`), the same as the
+ * documented manager user's `read`: Hangup, ChanSpy* (call), UserEvent
+ * (user), FullyBooted (system), Agent* (agent). Asterisk sends an event only
+ * if its classes are within both `read` and this mask (main/manager.c
+ * process_events), so a `read = all` user without event filters no longer
+ * streams dialplan, agi, dtmf and reporting events (about 1,100 a call, 500 KB,
+ * on the sandbox) to a daemon that reads none of them: parsing that stream
+ * held each AGI reply and AMI response behind it (consent p50 28 ms at 200
+ * calls; docs/decisions.md, "Ask Asterisk only for the events we read"), and
+ * it carried the digits. Action responses and list items are not events: the
+ * mask does not touch them.
+ */
+export const AMI_EVENT_CLASSES = 'system,call,agent,user';
 
 class AgiDialogue implements DialogueChannel {
   constructor(
@@ -210,7 +225,7 @@ export class AsteriskAdapter implements PbxAdapter {
   constructor(options: AsteriskAdapterOptions) {
     this.options = options;
     this.#log = options.logger.child({ component: 'asterisk' });
-    this.ami = new AmiClient({ ...options.ami, logger: options.logger });
+    this.ami = new AmiClient({ events: AMI_EVENT_CLASSES, ...options.ami, logger: options.logger });
     this.agi = new FastAgiServer({ host: options.agi.host, port: options.agi.port, logger: options.logger });
   }
 

@@ -184,12 +184,45 @@ export function agiReplyTo(channel: string, prompt: string): string | null {
 }
 
 /**
+ * An AMI client of the `read = all` user that asks for every class at Login
+ * (`Events: on`): what the daemon's client was before it asked only for its
+ * classes (AMI_EVENT_CLASSES). The e2e keeps one so that the reader still
+ * meets every event Asterisk 22 sends (TestEvent and its extra blank line).
+ */
+export function everyEventClient(): AmiClient {
+  const env = sandboxEnv();
+  return new AmiClient({
+    host: env.CALLVAULT_ASTERISK_AMI_HOST!, port: Number(env.CALLVAULT_ASTERISK_AMI_PORT), username: env.CALLVAULT_ASTERISK_AMI_USER_ALL!, secret: env.CALLVAULT_ASTERISK_AMI_SECRET_ALL!,
+    events: 'on', logger: silentLogger, heartbeat: false,
+  });
+}
+
+/** The event classes (from `Privilege:`, `all` left out) of every event a client received. */
+export class EventClasses {
+  readonly seen = new Map<string, number>();
+  readonly off: () => void;
+  constructor(ami: AmiClient) {
+    const fn = (e: { fields: Readonly<Record<string, string | undefined>> }): void => {
+      for (const c of (e.fields.Privilege ?? '').split(',')) if (c !== '' && c !== 'all') this.seen.set(c, (this.seen.get(c) ?? 0) + 1);
+    };
+    ami.on('event', fn);
+    this.off = () => { ami.off('event', fn); };
+  }
+  /** Classes received that are not in `allowed` (a comma list), with their counts. */
+  outside(allowed: string): Record<string, number> {
+    const ok = new Set(allowed.split(','));
+    return Object.fromEntries([...this.seen].filter(([c]) => !ok.has(c)));
+  }
+}
+
+/**
  * Follows the `TestEvent` that app_mixmonitor.c raises once a recording's
  * thread has ended (`State: MIXMONITOR_END`, class reporting: only a
- * `read = all` user receives it). It ends with an extra blank line, the one
- * that used to drop the link; waiting for it on the daemon's own AMI client
- * proves the daemon read past it. Subscribe before the call: the event can
- * come after the hand-off (it follows MixMonitor's post-recording command).
+ * `read = all` user that asks for every class receives it). It ends with an
+ * extra blank line, the one that used to drop the link; waiting for it on an
+ * AmiClient (everyEventClient) proves the reader read past it. Subscribe
+ * before the call: the event can come after the hand-off (it follows
+ * MixMonitor's post-recording command).
  */
 export class MixMonitorEnds {
   readonly #seen = new Set<string>();

@@ -12,7 +12,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyedHasher } from '../../../src/privacy/keyed-hash.js';
-import { ensureSandbox, writeStack, Caller, InProcessDaemon, MixMonitorEnds, waitForSpool, listWavs, sleep, sandboxCommand, playedPrompts, agiReplyTo, type StackFiles, type AmiUserKind } from './call-harness.js';
+import { AMI_EVENT_CLASSES } from '../../../src/pbx/asterisk/asterisk-adapter.js';
+import type { AmiClient } from '../../../src/pbx/asterisk/ami-client.js';
+import { ensureSandbox, writeStack, Caller, InProcessDaemon, MixMonitorEnds, EventClasses, everyEventClient, waitForSpool, listWavs, sleep, sandboxCommand, playedPrompts, agiReplyTo, type StackFiles, type AmiUserKind } from './call-harness.js';
 import { readWav } from '../../support/goertzel.js';
 import { assertNoCardAudio, assertPauseMatchesAudio } from './asterisk-payment-audio.js';
 
@@ -28,7 +30,10 @@ export function callPathScenarios(amiUser: AmiUserKind): void {
   let files: StackFiles;
   let daemon: InProcessDaemon;
   const caller = new Caller();
-  let ends: MixMonitorEnds;
+  let ends: MixMonitorEnds | null = null;
+  let every: AmiClient | null = null;
+  let classes: EventClasses;
+  let everyClasses: EventClasses | null = null;
 
   before(async () => {
     ensureSandbox();
@@ -36,11 +41,21 @@ export function callPathScenarios(amiUser: AmiUserKind): void {
     await sandboxCommand('cli', 'agi set debug on');
     daemon = new InProcessDaemon(files);
     await daemon.start();
-    ends = new MixMonitorEnds(daemon.adapter.ami);
+    classes = new EventClasses(daemon.adapter.ami);
+    if (amiUser === 'read-all') {
+      every = everyEventClient();
+      every.start();
+      await every.waitConnected(15_000);
+      ends = new MixMonitorEnds(every);
+      everyClasses = new EventClasses(every);
+    }
     await caller.start();
   });
   after(async () => {
-    ends.off();
+    ends?.off();
+    classes.off();
+    everyClasses?.off();
+    await every?.stop();
     await caller.stop();
     await daemon.stop();
   });
@@ -145,15 +160,25 @@ export function callPathScenarios(amiUser: AmiUserKind): void {
   });
 
   test('the AMI link stayed up through every call: no disconnect, no reconnect', async () => {
-    // One more recorded call, then wait until the daemon's own AMI client has
-    // read past that recording's last event (with read = all, the TestEvent and
+    // One more recorded call; with read = all, wait until a client that asked
+    // for every class read past that recording's last event (the TestEvent and
     // its extra blank line); a Ping then flushes anything Asterisk queued before it.
     const r = await caller.call('tones', 'regulated', daemon.agiPort, { vars: { CALLVAULT_TEST_PAYMENT: '0', CALLVAULT_TEST_TALK: '1' } });
     const id = r.vars.CALLVAULT_RECORDING_ID!;
     await waitForSpool(files.spool, id);
-    if (amiUser === 'read-all') await ends.waitFor(id);
+    if (ends !== null) await ends.waitFor(id);
     const ping = await daemon.adapter.ami.ping().then(() => 'answered', (err: unknown) => String((err as { code?: string }).code ?? err));
     const st = daemon.adapter.ami.stats();
     assert.deepEqual({ ping, disconnects: st.disconnects, reconnects: st.reconnects, connects: st.connects }, { ping: 'answered', disconnects: 0, reconnects: 0, connects: 1 });
+    if (every !== null) assert.deepEqual(every.stats().disconnects, 0, 'the every-class client read every event without dropping the link');
+  });
+
+  test('the daemon received only the event classes it asked for at Login, whatever its user may read', () => {
+    // With read = all, Asterisk itself keeps dialplan, agi, dtmf and reporting
+    // events away (main/manager.c: an event goes out only within the Login's Events: mask).
+    assert.ok((classes.seen.get('call') ?? 0) > 0, `the daemon received call events (${JSON.stringify([...classes.seen])})`);
+    assert.deepEqual(classes.outside(AMI_EVENT_CLASSES), {});
+    // The same calls as seen by a client that asked for every class: those events were there to send.
+    if (everyClasses !== null) assert.ok((everyClasses.seen.get('dialplan') ?? 0) > 0, `Asterisk sent dialplan events to the every-class client (${JSON.stringify([...everyClasses.seen])})`);
   });
 }
