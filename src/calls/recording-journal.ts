@@ -7,53 +7,119 @@
  * their real metadata (recoverOrphans in call-registry.ts) instead of
  * leaving plaintext audio in the PBX's directory forever.
  */
-import { mkdirSync, openSync, writeSync, closeSync, renameSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpoolMetadata } from './spool-handoff.js';
 import { isRecordingId } from './recording-id.js';
 
 export type JournalEntry = Omit<SpoolMetadata, 'endedAt'> & { endedAt: string | null };
 
+export interface RecordingJournalOptions {
+  /** A write or remove that failed (the entry stays as it was on disk). Default: ignored. */
+  readonly onError?: (err: Error, recordingId: string) => void;
+}
+
 export class RecordingJournal {
   readonly dir: string;
+  readonly #onError: (err: Error, recordingId: string) => void;
+  /** What is still to be done on disk, by recording: the latest entry to write, or null to remove. */
+  readonly #queued = new Map<string, JournalEntry | null>();
+  #running: Promise<void> | null = null;
+  /** The one being written now: taken off the queue, not yet on disk. */
+  #inFlight: { readonly id: string; readonly entry: JournalEntry | null } | null = null;
 
-  constructor(storageDir: string) {
+  constructor(storageDir: string, options: RecordingJournalOptions = {}) {
     this.dir = join(storageDir, 'run', 'active');
+    this.#onError = options.onError ?? (() => undefined);
   }
 
   /**
-   * Atomic (tmp, rename) but not fsynced: the journal is for a daemon that
-   * dies, and the page cache outlives the process. An fsync here blocked the
-   * event loop on the call path (the payment answer waited for it) for tens
-   * of ms while the archiver wrote, and only helped against a host crash, in
-   * which Asterisk's own WAV (never fsynced, 32 KB stdio buffer) is lost too.
-   * docs/decisions.md ("No fsync on the call path") has the figures.
+   * Queues the entry and returns at once; the file is written in the
+   * background (tmp, then rename: atomic), the latest entry of a recording
+   * winning over one not yet written. Not fsynced: the journal is for a
+   * daemon that dies, and the page cache outlives the process; only a host
+   * crash loses it, and then Asterisk's own WAV (never fsynced, 32 KB stdio
+   * buffer) is lost too (docs/decisions.md, "No fsync on the call path").
+   * Not on the event loop either: a rename waits for the file system's
+   * journal while the archiver commits, 10 to 300 ms measured under
+   * bench/capacity.ts --pause-check, and the payment answer waited with it
+   * (docs/decisions.md, "The recording journal is written off the event loop").
    */
   write(entry: JournalEntry): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const path = join(this.dir, `${entry.recordingId}.json`);
-    const tmp = `${path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(entry));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    this.#queue(entry.recordingId, entry);
   }
 
+  /** Queues the removal; it is done after any write of that recording still queued. */
   remove(recordingId: string): void {
-    rmSync(join(this.dir, `${recordingId}.json`), { force: true });
+    this.#queue(recordingId, null);
   }
 
+  /** Entries on disk, with what is queued applied: what the next start would find once the queue is written. */
   list(): JournalEntry[] {
-    let names: string[];
-    try { names = readdirSync(this.dir); } catch { return []; }
-    const out: JournalEntry[] = [];
+    const byId = new Map<string, JournalEntry>();
+    let names: string[] = [];
+    try { names = readdirSync(this.dir); } catch { /* no journal yet */ }
     for (const n of names) {
       if (!n.endsWith('.json') || !isRecordingId(n.slice(0, -5))) continue;
-      try { out.push(JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as JournalEntry); } catch { /* a torn tmp never has this name */ }
+      try {
+        const e = JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as JournalEntry;
+        byId.set(e.recordingId, e);
+      } catch { /* a torn tmp never has this name */ }
     }
-    return out;
+    const apply = (id: string, e: JournalEntry | null): void => { if (e === null) byId.delete(id); else byId.set(id, e); };
+    if (this.#inFlight !== null) apply(this.#inFlight.id, this.#inFlight.entry);
+    for (const [id, e] of this.#queued) apply(id, e);
+    return [...byId.values()];
+  }
+
+  /** Resolves once everything queued so far is on disk (shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.#running !== null) await this.#running;
+  }
+
+  #queue(recordingId: string, entry: JournalEntry | null): void {
+    // Delete first so that the recording goes to the end of the queue: one written meanwhile is written again, in order.
+    this.#queued.delete(recordingId);
+    this.#queued.set(recordingId, entry);
+    if (this.#running === null) this.#running = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    // Yield once, so that #running holds this promise before the loop can end and clear it.
+    await Promise.resolve();
+    try {
+      for (;;) {
+        const next = this.#queued.entries().next();
+        // Checked and cleared in one synchronous step: a write queued after it starts a new drain.
+        if (next.done === true) return;
+        const [id, entry] = next.value;
+        this.#queued.delete(id);
+        this.#inFlight = { id, entry };
+        try {
+          if (entry === null) await rm(join(this.dir, `${id}.json`), { force: true });
+          else await this.#writeFile(entry);
+        } catch (err) {
+          this.#onError(err as Error, id);
+        } finally {
+          this.#inFlight = null;
+        }
+      }
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  async #writeFile(entry: JournalEntry): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, `${entry.recordingId}.json`);
+    const tmp = `${path}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(entry));
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
   }
 }

@@ -16,7 +16,7 @@ import { RecordingJournal } from '../calls/recording-journal.js';
 import { preciseNow, type PbxAdapter, type PbxEvent } from '../pbx/call-control.js';
 import type { SessionObserver } from '../calls/call-session.js';
 import { Metrics, serveMetrics } from './metrics.js';
-import { writeStatus, type DaemonStatus } from './status-file.js';
+import { writeStatus, writeStatusInBackground, type DaemonStatus } from './status-file.js';
 import { CallvaultError } from '../errors.js';
 import type { ArchiverState } from '../archive/archiver.js';
 import type { SpoolOutlook } from '../ops/spool-outlook.js';
@@ -74,6 +74,7 @@ export class Daemon {
   readonly #now: () => number;
   readonly #startedAt: number;
   readonly #lastErrors: DaemonStatus['lastErrors'] = [];
+  readonly #journal: RecordingJournal;
   #timer: NodeJS.Timeout | undefined;
   #http: Server | undefined;
   #stopping = false;
@@ -86,13 +87,16 @@ export class Daemon {
     const hasher = KeyedHasher.fromFile(config.privacy.hashKeyFile);
     const recordingsDir = config.pbx.type === 'asterisk' ? config.pbx.asterisk!.recordings.local : config.pbx.freeswitch!.recordings.local;
     const observer = combineObservers([this.metrics.observer(), ...(parts.observers ?? [])]);
+    this.#journal = new RecordingJournal(config.storage.dir, {
+      onError: (err, recordingId) => logger.warn({ err, recordingId }, 'recording: cannot write the journal; a crash now would lose this call\'s metadata'),
+    });
     this.registry = new CallRegistry({
       config, hasher, control: adapter.control, recordingsDir, now: this.#now, logger,
       objections: parts.objections,
       answerRecording: adapter.answerRecording,
       stereo: (config.pbx.type === 'asterisk' ? config.pbx.asterisk?.stereo : config.pbx.freeswitch?.stereo) === true,
       monitorAudit: parts.monitorAudit,
-      journal: new RecordingJournal(config.storage.dir),
+      journal: this.#journal,
       observe: { ...observer, error: (where) => { observer.error?.(where); this.#noteError(where, `${where} failed`); } },
     });
   }
@@ -121,18 +125,38 @@ export class Daemon {
     };
   }
 
-  #writeStatus(): void {
+  #refreshStatus(): DaemonStatus {
     const st = this.status();
     this.metrics.inProgress.set(st.callsInProgress);
     this.metrics.backlog.set(st.archiveBacklog);
     this.metrics.setOutlook(st.spool ?? null);
     this.metrics.linkUp.set(st.link.state === 'up' ? 1 : 0);
     this.metrics.reconnects.set(st.link.reconnects);
+    return st;
+  }
+
+  /** Synchronous: at start and stop only, where the file must be there before we go on. */
+  #writeStatus(): void {
+    const st = this.#refreshStatus();
     try {
       writeStatus(this.#parts.config.storage.dir, st);
     } catch (err) {
       this.#parts.logger.warn({ err }, 'status: cannot write the status file');
     }
+  }
+
+  #statusWrite: Promise<void> | null = null;
+  #statusAgain = false;
+  /** While calls run: off the event loop, one write at a time, the latest state written after one in flight. */
+  #writeStatusInBackground(): void {
+    if (this.#statusWrite !== null) { this.#statusAgain = true; return; }
+    const st = this.#refreshStatus();
+    this.#statusWrite = writeStatusInBackground(this.#parts.config.storage.dir, st)
+      .catch((err: unknown) => { this.#parts.logger.warn({ err }, 'status: cannot write the status file'); })
+      .finally(() => {
+        this.#statusWrite = null;
+        if (this.#statusAgain && !this.#stopping) { this.#statusAgain = false; this.#writeStatusInBackground(); }
+      });
   }
 
   async #reconcile(): Promise<void> {
@@ -161,7 +185,7 @@ export class Daemon {
       this.#noteError('pbx-link', event.reason);
     }
     this.registry.handle(event);
-    if (event.type === 'link-up' || event.type === 'link-down') this.#writeStatus();
+    if (event.type === 'link-up' || event.type === 'link-down') this.#writeStatusInBackground();
     else this.#statusSoon();
   };
 
@@ -169,7 +193,7 @@ export class Daemon {
   /** A call ended or a file was handed off: refresh the status within 250 ms, once for a burst of events. */
   #statusSoon(): void {
     if (this.#soon || this.#stopping) return;
-    this.#soon = setTimeout(() => { this.#soon = undefined; this.#writeStatus(); }, 250);
+    this.#soon = setTimeout(() => { this.#soon = undefined; this.#writeStatusInBackground(); }, 250);
     this.#soon.unref();
   }
 
@@ -195,7 +219,7 @@ export class Daemon {
       });
     }
     this.#writeStatus();
-    this.#timer = setInterval(() => this.#writeStatus(), STATUS_EVERY_MS);
+    this.#timer = setInterval(() => this.#writeStatusInBackground(), STATUS_EVERY_MS);
     this.#timer.unref();
     try {
       await adapter.start(this.registry, this.#onEvent);
@@ -237,8 +261,10 @@ export class Daemon {
     for (const s of this.#parts.services ?? []) await s.stop();
     await this.#parts.adapter.stop();
     await this.registry.drain();
+    await this.#journal.flush();
     if (this.#parts.archive) await this.#parts.archive.stop();
     await new Promise<void>((resolve) => (this.#http ? this.#http.close(() => resolve()) : resolve()));
+    while (this.#statusWrite !== null) await this.#statusWrite; // then the last word is the synchronous write below
     this.#writeStatus();
     this.#parts.logger.info('daemon: stopped');
   }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingJournal } from '../../../src/calls/recording-journal.js';
 
-test('the journal holds the caller in clear, 0600 in a 0700 folder, and docs/spec.md says so', () => {
+test('the journal holds the caller in clear, 0600 in a 0700 folder, and docs/spec.md says so', async () => {
   const storage = mkdtempSync(join(tmpdir(), 'cv-journal-'));
   try {
     const journal = new RecordingJournal(storage);
@@ -20,6 +20,7 @@ test('the journal holds the caller in clear, 0600 in a 0700 folder, and docs/spe
       decision: 'sampled', consent: 'no-objection', language: 'fr', caller: '+33612345678', agent: null,
       startedAt: '2026-12-01T12:00:00.000Z', endedAt: null, channels: 1, pauses: [], wav: '20261201T120000Z-0a1b2c3d.wav',
     });
+    await journal.flush(); // written in the background
     const [file] = readdirSync(journal.dir);
     const path = join(journal.dir, file!);
     assert.match(readFileSync(path, 'utf8'), /\+33612345678/, 'in clear: needed after a crash to put it in the encrypted file');

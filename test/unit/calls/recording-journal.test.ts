@@ -1,0 +1,98 @@
+/**
+ * The recording journal is written off the event loop: write() and remove()
+ * queue, a background drain does the file work in order, the latest entry
+ * of a recording wins, and list() already shows what is queued, so a
+ * recovery in the same process sees the same journal as the next start will.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RecordingJournal, type JournalEntry } from '../../../src/calls/recording-journal.js';
+
+const ID = '20261202T120000Z-0a1b2c3d';
+const OTHER = '20261202T120001Z-1b2c3d4e';
+function entry(recordingId: string, pauses: JournalEntry['pauses'] = []): JournalEntry {
+  return {
+    version: 1, recordingId, pbx: 'asterisk', callId: 'c1', linkedId: 'c1', line: 'support', purpose: 'quality',
+    decision: 'sampled', consent: 'no-objection', language: 'fr', caller: null, agent: null,
+    startedAt: '2026-12-02T12:00:00.000Z', endedAt: null, channels: 1, pauses, wav: `${recordingId}.wav`,
+  };
+}
+const muted = (at: number): JournalEntry['pauses'] => [{ startOffsetMs: at, endOffsetMs: null, outcome: 'muted' }];
+
+function withDir(fn: (storage: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const storage = mkdtempSync(join(tmpdir(), 'cv-journal-'));
+    try { await fn(storage); } finally { rmSync(storage, { recursive: true, force: true }); }
+  };
+}
+
+test('write returns before the file work: the file comes after, list() shows the entry meanwhile', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  j.write(entry(ID));
+  assert.equal(existsSync(join(j.dir, `${ID}.json`)), false, 'nothing done on the event loop');
+  assert.deepEqual(j.list().map((e) => e.recordingId), [ID]);
+  await j.flush();
+  assert.equal(JSON.parse(readFileSync(join(j.dir, `${ID}.json`), 'utf8')).recordingId, ID);
+  assert.deepEqual(readdirSync(j.dir), [`${ID}.json`], 'no temporary file left');
+}));
+
+test('the latest entry of a recording wins, whatever was in flight', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  j.write(entry(ID));
+  await Promise.resolve(); await Promise.resolve(); // let the first write start
+  j.write(entry(ID, muted(1000)));
+  j.write(entry(OTHER));
+  j.write(entry(ID, muted(2000)));
+  assert.deepEqual(j.list().find((e) => e.recordingId === ID)?.pauses, muted(2000));
+  await j.flush();
+  assert.deepEqual(JSON.parse(readFileSync(join(j.dir, `${ID}.json`), 'utf8')).pauses, muted(2000));
+  assert.deepEqual(new Set(j.list().map((e) => e.recordingId)), new Set([ID, OTHER]));
+}));
+
+test('a removal after a write (queued or in flight) leaves no file; a write after the removal does', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  j.write(entry(ID));
+  j.remove(ID);
+  assert.deepEqual(j.list(), []);
+  await j.flush();
+  assert.equal(existsSync(join(j.dir, `${ID}.json`)), false);
+
+  j.write(entry(ID));
+  await Promise.resolve(); await Promise.resolve();
+  j.remove(ID); // the write may be in flight: the removal is done after it
+  await j.flush();
+  assert.equal(existsSync(join(j.dir, `${ID}.json`)), false);
+  assert.deepEqual(j.list(), []);
+
+  j.remove(ID);
+  j.write(entry(ID, muted(5)));
+  await j.flush();
+  assert.deepEqual(j.list().map((e) => e.pauses), [muted(5)]);
+}));
+
+test('writes queued after a drain ended start a new one (none is left queued for ever)', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  for (let i = 0; i < 5; i++) {
+    j.write(entry(ID, muted(i)));
+    await j.flush();
+    assert.deepEqual(JSON.parse(readFileSync(join(j.dir, `${ID}.json`), 'utf8')).pauses, muted(i));
+  }
+}));
+
+test('a write that fails reaches onError; the journal goes on with the next', withDir(async (storage) => {
+  const failed: string[] = [];
+  const j = new RecordingJournal(storage, { onError: (_err, id) => failed.push(id) });
+  mkdirSync(join(storage, 'run'), { recursive: true });
+  writeFileSync(join(storage, 'run', 'active'), 'not a directory');
+  j.write(entry(ID));
+  await j.flush();
+  assert.deepEqual(failed, [ID]);
+  rmSync(join(storage, 'run', 'active'));
+  j.write(entry(OTHER));
+  await j.flush();
+  assert.deepEqual(failed, [ID]);
+  assert.deepEqual(j.list().map((e) => e.recordingId), [OTHER]);
+}));
