@@ -86,8 +86,20 @@ function normalizeCaller(raw: string | null, country: string): string | null {
   try { return normalizePhoneNumber(raw, country); } catch { return raw; }
 }
 
+/** How long the consent outcome waits for the journal of a recording that started (off the event loop). */
+const JOURNAL_START_WAIT_MS = 1000;
+
 /** How long the daemon waits for the PBX to confirm a mute before it fails closed. */
 export const PAUSE_DEADLINE_MS = 1500;
+
+/** Whether `p` settles within `ms` (false: it is still pending; it is not cancelled). */
+export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -258,7 +270,8 @@ export class CallSession {
         this.#channels = started?.channels ?? 1;
         this.#to('started', { kind: 'recording', recordingId, startedAt: this.#deps.now() });
         vars.CALLVAULT_RECORDING_ID = recordingId;
-        this.#journal();
+        // Before the outcome goes out: a daemon killed during the call must leave the journal that recovers this file.
+        if (!(await settlesWithin(this.#journal(), JOURNAL_START_WAIT_MS))) this.#log.warn({ recordingId }, 'recording: the journal was not written in time; a crash now would leave this file to the PBX directory');
         this.#log.info({ recordingId }, 'recording: started');
       } catch (err) {
         this.#log.error({ err, recordingId }, 'recording: start failed, call goes on unrecorded');
@@ -323,7 +336,7 @@ export class CallSession {
         const startedAt = 'startedAt' in s ? s.startedAt : now;
         const recordingId = 'recordingId' in s ? s.recordingId : '';
         note(Math.max(0, Math.round(now - startedAt)));
-        this.#journal();
+        void this.#journal();
         return { action: 'attached', reason: decision.reason, recordingId, notice: this.#notice(leg), vars: { CALLVAULT_AGENT_REASON: decision.reason, CALLVAULT_RECORDING_ID: recordingId, CALLVAULT_AGENT_DECISION: 'attached' } };
       }
       case 'stop': {
@@ -361,7 +374,7 @@ export class CallSession {
       this.#channels = started.channels;
       this.#to('started', { kind: 'recording', recordingId, startedAt: this.#deps.now() });
       note(0);
-      this.#journal();
+      void this.#journal();
       this.#log.info({ recordingId, reason }, 'recording: started at the agent\'s answer');
       // Only a call the entry tallied as not recorded: a recordFrom-answer line's draw already counted it.
       if (this.#decision?.decision !== 'record') this.#deps.observe?.recordedAtAnswer?.(this.#line?.name ?? this.info.line, reason);
@@ -383,7 +396,7 @@ export class CallSession {
     const open = this.#pauses.at(-1);
     if (open && open.endOffsetMs === null) open.outcome = 'stopped';
     else this.#pauses.push({ startOffsetMs: Math.max(0, Math.round(now - startedAt)), endOffsetMs: null, outcome: 'stopped' });
-    this.#journal();
+    void this.#journal();
     try {
       await withDeadline(this.#deps.control.stop(this.info.channel, recordingId), ANSWER_START_DEADLINE_MS, 'stop for agent');
       this.#log.info({ recordingId }, 'recording: stopped at the answer of an agent who may not be recorded');
@@ -443,13 +456,23 @@ export class CallSession {
     if (s.kind !== 'recording') return 'not-recording';
     this.#to('pause', { kind: 'pausing', recordingId: s.recordingId, startedAt: s.startedAt, requestedAt });
     const offset = Math.max(0, Math.round(requestedAt - s.startedAt));
+    // The journal learns of the pause while the mute is in flight (its write
+    // overlaps the PBX's round trip), and "confirmed" waits for it: a daemon
+    // killed after answering still leaves the pause's start for recovery. If
+    // it dies before the mute is confirmed, the dialplan stops the recording
+    // and its AstDB mark turns this open pause into "stopped" (pause-marks.ts).
+    const noted = this.#journal([{ startOffsetMs: offset, endOffsetMs: null, outcome: 'muted' }]);
     try {
       const at = await withDeadline(this.#deps.control.mute(this.info.channel, s.recordingId, PAUSE_DEADLINE_MS), PAUSE_DEADLINE_MS, 'mute');
       if (this.#state.kind !== 'pausing') return 'failed'; // hung up meanwhile
       this.#to('paused', { kind: 'paused', recordingId: s.recordingId, startedAt: s.startedAt, pausedAt: this.#deps.now() });
       // The PBX's own position in the file wins over the wall clock: the file's timeline can lag it.
       this.#pauses.push({ startOffsetMs: at?.offsetMs ?? offset, endOffsetMs: null, outcome: 'muted' });
-      this.#journal();
+      void this.#journal();
+      // Bounded: the mute is in force whatever the disk does; past the deadline the answer goes out without the journal.
+      if (!(await settlesWithin(noted, Math.max(0, requestedAt + PAUSE_DEADLINE_MS - this.#deps.now())))) {
+        this.#log.warn({ recordingId: s.recordingId }, 'payment: the journal was not written in time; a crash now would lose the pause\'s start');
+      }
       this.#log.info({ recordingId: s.recordingId }, 'payment: recording muted');
       return 'confirmed';
     } catch (err) {
@@ -460,7 +483,7 @@ export class CallSession {
       if (this.#state.kind === 'pausing') {
         this.#to('pause-failed', { kind: 'stopped-closed', recordingId: s.recordingId, startedAt: s.startedAt, stoppedAt: this.#deps.now() });
         this.#pauses.push({ startOffsetMs: offset, endOffsetMs: null, outcome: 'stopped' });
-        this.#journal();
+        void this.#journal();
       }
       this.#deps.control.stop(this.info.channel, s.recordingId).catch((stopErr: unknown) => {
         this.#log.warn({ err: stopErr }, 'payment: stop through the PBX link failed too; the dialplan stops it');
@@ -478,7 +501,7 @@ export class CallSession {
     const open = this.#pauses.at(-1);
     if (open && open.endOffsetMs === null) open.outcome = 'stopped';
     else this.#pauses.push({ startOffsetMs: Math.round(now - s.startedAt), endOffsetMs: null, outcome: 'stopped' });
-    this.#journal();
+    void this.#journal();
     this.#log.warn({ recordingId: s.recordingId }, 'payment: the PBX stopped the recording (fail closed)');
   }
 
@@ -496,7 +519,7 @@ export class CallSession {
       this.#deps.observe?.error?.('unmute');
       // Say so in the metadata: silence from here to the end is not a payment.
       const open = this.#pauses.at(-1);
-      if (open && open.endOffsetMs === null && open.outcome === 'muted') { open.outcome = 'muted-to-end'; this.#journal(); }
+      if (open && open.endOffsetMs === null && open.outcome === 'muted') { open.outcome = 'muted-to-end'; void this.#journal(); }
       return 'failed';
     }
     if (this.#state.kind !== 'paused') return 'not-recording';
@@ -506,7 +529,7 @@ export class CallSession {
       if (open.outcome === 'muted-to-end') open.outcome = 'muted'; // an earlier unmute failed, this one came
     }
     this.#to('resume', { kind: 'recording', recordingId: s.recordingId, startedAt: s.startedAt });
-    this.#journal();
+    void this.#journal();
     this.#log.info({ recordingId: s.recordingId }, 'payment: recording resumed');
     return 'resumed';
   }
@@ -570,13 +593,16 @@ export class CallSession {
     return out;
   }
 
-  #journal(): void {
+  /** Queues the journal's entry for this recording (`pending`: pauses not in #pauses yet); settles once it is on disk. */
+  #journal(pending: PauseInterval[] = []): Promise<void> {
     const s = this.#state;
-    if (!this.#deps.journal || !('recordingId' in s) || s.recordingId === null || !('startedAt' in s) || s.startedAt === null) return;
+    if (!this.#deps.journal || !('recordingId' in s) || s.recordingId === null || !('startedAt' in s) || s.startedAt === null) return Promise.resolve();
     try {
-      this.#deps.journal.write(this.#metadata(s.recordingId, s.startedAt, null));
+      const entry = this.#metadata(s.recordingId, s.startedAt, null);
+      return this.#deps.journal.write({ ...entry, pauses: [...entry.pauses, ...pending] });
     } catch (err) {
       this.#log.warn({ err }, 'recording: cannot write the journal; a crash now would lose this call\'s metadata');
+      return Promise.resolve();
     }
   }
 

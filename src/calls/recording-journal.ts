@@ -25,6 +25,8 @@ export class RecordingJournal {
   readonly #onError: (err: Error, recordingId: string) => void;
   /** What is still to be done on disk, by recording: the latest entry to write, or null to remove. */
   readonly #queued = new Map<string, JournalEntry | null>();
+  /** Who waits for each queued recording's next write. */
+  readonly #waiters = new Map<string, Array<() => void>>();
   #running: Promise<void> | null = null;
   /** The one being written now: taken off the queue, not yet on disk. */
   #inFlight: { readonly id: string; readonly entry: JournalEntry | null } | null = null;
@@ -45,14 +47,17 @@ export class RecordingJournal {
    * journal while the archiver commits, 10 to 300 ms measured under
    * bench/capacity.ts --pause-check, and the payment answer waited with it
    * (docs/decisions.md, "The recording journal is written off the event loop").
+   * The promise settles (never rejects: failures go to onError) once this
+   * entry, or a later one of the same recording, is on disk: a caller that
+   * must not answer before the journal knows awaits it.
    */
-  write(entry: JournalEntry): void {
-    this.#queue(entry.recordingId, entry);
+  write(entry: JournalEntry): Promise<void> {
+    return this.#queue(entry.recordingId, entry);
   }
 
   /** Queues the removal; it is done after any write of that recording still queued. */
-  remove(recordingId: string): void {
-    this.#queue(recordingId, null);
+  remove(recordingId: string): Promise<void> {
+    return this.#queue(recordingId, null);
   }
 
   /** Entries on disk, with what is queued applied: what the next start would find once the queue is written. */
@@ -78,11 +83,16 @@ export class RecordingJournal {
     while (this.#running !== null) await this.#running;
   }
 
-  #queue(recordingId: string, entry: JournalEntry | null): void {
+  #queue(recordingId: string, entry: JournalEntry | null): Promise<void> {
     // Delete first so that the recording goes to the end of the queue: one written meanwhile is written again, in order.
     this.#queued.delete(recordingId);
     this.#queued.set(recordingId, entry);
+    const done = new Promise<void>((resolve) => {
+      const list = this.#waiters.get(recordingId);
+      if (list === undefined) this.#waiters.set(recordingId, [resolve]); else list.push(resolve);
+    });
     if (this.#running === null) this.#running = this.#drain();
+    return done;
   }
 
   async #drain(): Promise<void> {
@@ -95,6 +105,8 @@ export class RecordingJournal {
         if (next.done === true) return;
         const [id, entry] = next.value;
         this.#queued.delete(id);
+        const waiting = this.#waiters.get(id) ?? [];
+        this.#waiters.delete(id);
         this.#inFlight = { id, entry };
         try {
           if (entry === null) await rm(join(this.dir, `${id}.json`), { force: true });
@@ -103,6 +115,7 @@ export class RecordingJournal {
           this.#onError(err as Error, id);
         } finally {
           this.#inFlight = null;
+          for (const w of waiting) w();
         }
       }
     } finally {

@@ -10,6 +10,8 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingJournal, type JournalEntry } from '../../../src/calls/recording-journal.js';
+import { CallRegistry } from '../../../src/calls/call-registry.js';
+import { FakeControl, FakeDialogue, callInfo, makeDeps } from '../../support/fake-call.js';
 
 const ID = '20261202T120000Z-0a1b2c3d';
 const OTHER = '20261202T120001Z-1b2c3d4e';
@@ -95,4 +97,33 @@ test('a write that fails reaches onError; the journal goes on with the next', wi
   await j.flush();
   assert.deepEqual(failed, [ID]);
   assert.deepEqual(j.list().map((e) => e.recordingId), [OTHER]);
+}));
+
+test('write() settles once that entry, or a later one of the recording, is on disk', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  const first = j.write(entry(ID, muted(1)));
+  const second = j.write(entry(ID, muted(2))); // replaces the first before it was written
+  await first;
+  assert.deepEqual(JSON.parse(readFileSync(join(j.dir, `${ID}.json`), 'utf8')).pauses, muted(2));
+  await second;
+  await j.remove(ID);
+  assert.equal(existsSync(join(j.dir, `${ID}.json`)), false);
+}));
+
+// What a daemon killed right after answering leaves behind: the files on disk, not the queue in memory.
+test('a session answers "started" and "confirmed" only once the journal on disk has the recording and the open pause', withDir(async () => {
+  const deps = makeDeps(`
+  regulated: { mode: mandatory }`, new FakeControl());
+  const journal = new RecordingJournal(deps.config.storage.dir);
+  const registry = new CallRegistry({ ...deps, journal });
+  const info = callInfo('regulated');
+  const ch = new FakeDialogue(info, [], deps.recordingsDir);
+  await registry.consent(ch);
+  const id = ch.outcome.CALLVAULT_RECORDING_ID!;
+  const onDisk = (): JournalEntry | null => { try { return JSON.parse(readFileSync(join(journal.dir, `${id}.json`), 'utf8')) as JournalEntry; } catch { return null; } };
+  assert.equal(onDisk()?.recordingId, id, 'the outcome went out after the journal was written');
+  deps.clock.t += 5000;
+  assert.equal(await registry.paymentEnter({ pbx: 'asterisk', callId: info.callId, channel: info.channel, recordingId: id }), 'confirmed');
+  assert.deepEqual(onDisk()?.pauses.map((p) => [p.endOffsetMs, p.outcome]), [[null, 'muted']], 'the open pause is on disk when "confirmed" goes out');
+  await journal.flush();
 }));
