@@ -1,6 +1,7 @@
 /**
  * The recording journal is written off the event loop: write() and remove()
- * queue, a background drain does the file work in order, the latest entry
+ * queue, background writers do the file work (one recording's entries in
+ * order, up to four recordings at once), the latest entry
  * of a recording wins, and list() already shows what is queued, so a
  * recovery in the same process sees the same journal as the next start will.
  */
@@ -108,6 +109,30 @@ test('write() settles once that entry, or a later one of the recording, is on di
   await second;
   await j.remove(ID);
   assert.equal(existsSync(join(j.dir, `${ID}.json`)), false);
+}));
+
+test('many recordings written at once (several writers): each file ends as its recording\'s last entry, removals included', withDir(async (storage) => {
+  const j = new RecordingJournal(storage);
+  const ids = Array.from({ length: 40 }, (_, i) => `20261202T12${String(i).padStart(2, '0')}00Z-${(0x10000000 + i).toString(16)}`);
+  const last = new Map<string, number | null>();
+  const pending: Promise<void>[] = [];
+  // Rounds spread over ticks, so writes of one recording are queued while an earlier one is being written.
+  for (let round = 1; round <= 6; round++) {
+    for (const [i, id] of ids.entries()) {
+      if (round === 6 && i % 5 === 0) { pending.push(j.remove(id)); last.set(id, null); continue; }
+      pending.push(j.write(entry(id, muted(round * 100 + i))));
+      last.set(id, round * 100 + i);
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(pending);
+  await j.flush();
+  for (const [id, at] of last) {
+    const file = join(j.dir, `${id}.json`);
+    if (at === null) assert.equal(existsSync(file), false, `${id} removed`);
+    else assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).pauses, muted(at), `${id} holds its last entry`);
+  }
+  assert.deepEqual(readdirSync(j.dir).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
 }));
 
 // What a daemon killed right after answering leaves behind: the files on disk, not the queue in memory.
