@@ -5,12 +5,17 @@ import type { HoldRow, OpsRecording } from '../../index/ops-rows.js';
 import { layout, type PageContext } from './layout.js';
 import { auditTable } from './audit-table.js';
 import { durationText, timeText } from './format.js';
+import { playerSection } from './player-section.js';
+import type { StateName } from '../../quality/evaluation-state.js';
 
 export interface RecordingShowModel {
   rec: OpsRecording;
   holds: HoldRow[];
   trail: AuditEntry[];
   canListen: boolean;
+  /** The evaluations of this call the viewer may open, and whether they may start one (issue 10). */
+  evaluations: ReadonlyArray<{ id: string; evaluator: string; state: StateName; percent: number | null }>;
+  canEvaluate: boolean;
 }
 
 export function recordingShowView(ctx: PageContext, m: RecordingShowModel): string {
@@ -35,15 +40,11 @@ export function recordingShowView(ctx: PageContext, m: RecordingShowModel): stri
 ${m.holds.length === 0 ? html`<p>${t('show.noHolds')}</p>` : html`<ul id="holds">${m.holds.map((h) => html`<li>${h.reason} — ${t('show.placedBy', h.placedBy, timeText(h.placedAt))}${h.releasedAt !== null ? html`, ${t('show.released', timeText(h.releasedAt))}` : null}</li>`)}</ul>`}
 </section>
 <section aria-labelledby="player-h"><h2 id="player-h">${t('show.player')}</h2>
-${m.canListen ? html`<section id="player" data-recording-id="${r.id}" data-audio-url="/api/recordings/${r.id}/audio" data-meta-url="/api/recordings/${r.id}/meta" data-notes-url="/api/recordings/${r.id}/notes" data-duration-ms="${r.durationMs}" data-channels="${r.channels}">
-<label for="unlock-passphrase">${t('show.unlock')}</label>
-<input id="unlock-passphrase" type="password" autocomplete="off">
-<label for="access-reason">${t('show.reason')}</label>
-<input id="access-reason" value="${t('show.reasonDefault')}" maxlength="500">
-<p><button id="play-button" type="button">${t('show.play')}</button></p>
-<p id="player-message" role="status"></p>
-<audio id="audio" controls></audio>
-</section>` : html`<p id="player-message" role="status">${t('show.noPlayer')}</p>`}
+${m.canListen ? html`${playerSection(t, r, { meta: `/api/recordings/${r.id}/meta`, notes: `/api/recordings/${r.id}/notes` })}` : html`<p id="player-message" role="status">${t('show.noPlayer')}</p>`}
+</section>
+<section aria-labelledby="evals-h"><h2 id="evals-h">${t('eval.list')}</h2>
+${m.evaluations.length === 0 ? html`<p>${t('eval.none')}</p>` : html`<ul id="recording-evaluations">${m.evaluations.map((e) => html`<li><a href="/evaluations/${e.id}">${e.evaluator}</a> — ${t(`eval.state.${e.state}`)}${e.percent !== null ? html` — ${(Math.round(e.percent * 10) / 10).toFixed(1)} %` : null}</li>`)}</ul>`}
+${m.canEvaluate ? html`<form id="evaluation-start" method="post" action="/recordings/${r.id}/evaluations"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">${t('eval.start')}</button></form>` : null}
 </section>
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('show.audit')}</h2>
 ${auditTable(t, m.trail, false)}
