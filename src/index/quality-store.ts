@@ -13,10 +13,11 @@ import { getOpsRecording } from './ops-rows.js';
 import { evaluationDeadline, evaluationPurgeDecision } from '../policy/retention.js';
 import type { EvaluationForm } from '../quality/form.js';
 import { formJsonProblems, formToJson } from '../quality/form-schema.js';
+import { DEFAULT_FORM } from '../quality/default-form.js';
 import { formDigest, planFormSave, type SavePlan } from '../quality/form-versioning.js';
 import { scoreEvaluation, type Answer, type AnswerProblem, type Score } from '../quality/scoring.js';
 import {
-  answersEditable, auditAction, transition,
+  answersEditable, auditAction, transition, visibleToAgent,
   type Actor, type EvaluationEvent, type EvaluationState, type TransitionRefusal,
 } from '../quality/evaluation-state.js';
 
@@ -134,9 +135,11 @@ export function addEvaluationNote(db: Database, n: NewNote): number {
   return Number(r.lastInsertRowid);
 }
 
-export function evaluationNotes(db: Database, id: string): Array<{ questionId: string | null; atMs: number; text: string; author: string }> {
-  return (db.prepare('SELECT question_id, at_ms, text, author FROM quality_answer_notes WHERE evaluation_id = ? ORDER BY at_ms, id').all(id) as Array<{ question_id: string | null; at_ms: number; text: string; author: string }>)
-    .map((r) => ({ questionId: r.question_id, atMs: r.at_ms, text: r.text, author: r.author }));
+export interface EvaluationNote { id: number; questionId: string | null; atMs: number; text: string; author: string; createdAt: string }
+
+export function evaluationNotes(db: Database, id: string): EvaluationNote[] {
+  return (db.prepare('SELECT id, question_id, at_ms, text, author, created_at FROM quality_answer_notes WHERE evaluation_id = ? ORDER BY at_ms, id').all(id) as Array<{ id: number; question_id: string | null; at_ms: number; text: string; author: string; created_at: string }>)
+    .map((r) => ({ id: r.id, questionId: r.question_id, atMs: r.at_ms, text: r.text, author: r.author, createdAt: r.created_at }));
 }
 
 export type StepResult =
@@ -281,4 +284,81 @@ export function evaluationsByAgentHash(db: Database, agentHash: string): AgentEv
     notes: evaluationNotes(db, r.id).map((n) => ({ questionId: n.questionId, atMs: n.atMs, text: n.text })),
     events: (events.all(r.id) as Array<{ event: string; actor: string; at: string; detail: string }>).map((e) => ({ event: e.event, actor: e.actor, at: e.at, detail: JSON.parse(e.detail) as unknown })),
   }));
+}
+
+/** The latest version of `formId`; for `default` on an index that has none yet, DEFAULT_FORM is saved first (a new installation scores from its first day). */
+export function currentForm(db: Database, formId: string, actor: string, now: Date): EvaluationForm | null {
+  const latest = db.prepare('SELECT MAX(version) AS v FROM quality_form_versions WHERE form_id = ?').get(formId) as { v: number | null };
+  if (latest.v !== null) return getFormVersion(db, formId, latest.v);
+  if (formId !== DEFAULT_FORM.id) return null;
+  saveForm(db, DEFAULT_FORM, actor, now);
+  return DEFAULT_FORM;
+}
+
+/** One evaluation as the console shows it. */
+export interface EvaluationRecord {
+  id: string;
+  recordingId: string;
+  form: { id: string; version: number };
+  agentHash: string | null;
+  line: string;
+  callStartedAt: string;
+  evaluator: string;
+  state: EvaluationState;
+  score: Score | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface FullRow {
+  id: string; recording_id: string; form_id: string; form_version: number; agent_hash: string | null; line: string; call_started_at: string;
+  evaluator: string; state_detail: string; score: string | null; created_at: string; updated_at: string;
+}
+const FULL_COLUMNS = 'id, recording_id, form_id, form_version, agent_hash, line, call_started_at, evaluator, state_detail, score, created_at, updated_at';
+
+function fromFullRow(r: FullRow): EvaluationRecord {
+  return {
+    id: r.id, recordingId: r.recording_id, form: { id: r.form_id, version: r.form_version }, agentHash: r.agent_hash, line: r.line,
+    callStartedAt: r.call_started_at, evaluator: r.evaluator, state: JSON.parse(r.state_detail) as EvaluationState,
+    score: r.score === null ? null : (JSON.parse(r.score) as Score), createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+export function getEvaluation(db: Database, id: string): EvaluationRecord | null {
+  const r = db.prepare(`SELECT ${FULL_COLUMNS} FROM quality_evaluations WHERE id = ?`).get(id) as FullRow | undefined;
+  return r === undefined ? null : fromFullRow(r);
+}
+
+/** The evaluations of one recording, oldest first (the recording page lists them). */
+export function evaluationsOfRecording(db: Database, recordingId: string): EvaluationRecord[] {
+  return (db.prepare(`SELECT ${FULL_COLUMNS} FROM quality_evaluations WHERE recording_id = ? ORDER BY created_at, id`).all(recordingId) as FullRow[]).map(fromFullRow);
+}
+
+/** The lifecycle steps of an evaluation, in order (the page shows its history). */
+export function evaluationEvents(db: Database, id: string): Array<{ event: string; actor: string; at: string; detail: Record<string, unknown> }> {
+  return (db.prepare('SELECT event, actor, at, detail FROM quality_evaluation_events WHERE evaluation_id = ? ORDER BY seq').all(id) as Array<{ event: string; actor: string; at: string; detail: string }>)
+    .map((e) => ({ event: e.event, actor: e.actor, at: e.at, detail: JSON.parse(e.detail) as Record<string, unknown> }));
+}
+
+/** States an agent sees (evaluation-state.ts visibleToAgent), as SQL. */
+const AGENT_VISIBLE_STATES = ['released', 'acknowledged', 'disputed', 'rescored', 'dispute-refused'] as const;
+
+/** The evaluations released to the agent of `agentHash`, newest call first. */
+export function evaluationsReleasedTo(db: Database, agentHash: string): EvaluationRecord[] {
+  return (db.prepare(`SELECT ${FULL_COLUMNS} FROM quality_evaluations WHERE agent_hash = ? AND state IN (${AGENT_VISIBLE_STATES.map(() => '?').join(', ')}) ORDER BY call_started_at DESC, id`)
+    .all(agentHash, ...AGENT_VISIBLE_STATES) as FullRow[]).map(fromFullRow).filter((e) => visibleToAgent(e.state));
+}
+
+/**
+ * The mean score of the released evaluations of some agents (one agent, or a
+ * team's) since `since`, with how many evaluations it is made of. Released
+ * ones only: it is what the agent compares themself with, and an agent may
+ * not learn of a score before it is released to its agent.
+ */
+export function releasedMean(db: Database, agentHashes: readonly string[], since: Date): { percent: number | null; evaluations: number } {
+  if (agentHashes.length === 0) return { percent: null, evaluations: 0 };
+  const r = db.prepare(`SELECT AVG(score_percent) AS p, COUNT(score_percent) AS n FROM quality_evaluations
+      WHERE agent_hash IN (${agentHashes.map(() => '?').join(', ')}) AND call_started_at >= ? AND state IN (${AGENT_VISIBLE_STATES.map(() => '?').join(', ')})`)
+    .get(...agentHashes, since.toISOString(), ...AGENT_VISIBLE_STATES) as { p: number | null; n: number };
+  return { percent: r.p, evaluations: r.n };
 }
