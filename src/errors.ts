@@ -109,6 +109,7 @@ export const catalogue = {
   CV_ERR_CONSOLE_NO_GRANT: { message: 'you hold no key for purpose %s', hint: 'an admin who holds that purpose\'s identity grants it with `callvault grant --purpose %s --user NAME --identity FILE` or on the Grants page' },
   CV_ERR_CONSOLE_NOT_FOUND: { message: 'no such %s', hint: 'check the address; you only see what your role and teams allow' },
   CV_ERR_CONSOLE_BAD_REQUEST: { message: 'invalid request: %s', hint: 'fix the field named in the message' },
+  CV_ERR_CONSOLE_EVALUATION_STEP: { message: 'this evaluation step is refused: %s', hint: 'reload the evaluation: its state, your role, or who you are to it does not allow this step (docs/quality.md, "Lifecycle")' },
   CV_ERR_CONSOLE_KEY_EXISTS: { message: 'user %s already has a personal key', hint: 'an admin resets it with `callvault user reset NAME` (this also deletes the user\'s grants)' },
   CV_ERR_CONSOLE_NO_KEY: { message: 'user %s has no personal key yet', hint: 'the user signs in once and creates a key on the Keys page; grant afterwards' },
   CV_ERR_CONSOLE_THROTTLED: { message: 'too many failed sign-ins: try again after %s', hint: 'wait, or ask an admin to check the audit log for attacks on this account or address' },

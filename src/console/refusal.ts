@@ -21,6 +21,8 @@ export class Refusal extends CallvaultError {
 export const notFound = (what: string) => new Refusal(404, 'CV_ERR_CONSOLE_NOT_FOUND', [what]);
 export const forbidden = (role: string, what: string) => new Refusal(403, 'CV_ERR_CONSOLE_FORBIDDEN', [role, what]);
 export const badRequest = (what: string) => new Refusal(400, 'CV_ERR_CONSOLE_BAD_REQUEST', [what]);
+/** An evaluation step the lifecycle refuses (src/quality/evaluation-state.ts): 409 for the state, 403 for who asks. */
+export const stepRefused = (status: 403 | 409, why: string) => new Refusal(status, 'CV_ERR_CONSOLE_EVALUATION_STEP', [why]);
 
 export function errorBody(err: CallvaultError, lang: Language = 'en'): { error: { code: string; message: string; hint: string } } {
   const text = localized(err, lang);

@@ -20,14 +20,16 @@ export type Capability =
   | 'audit.read'        // the audit chain
   | 'status.read'       // the status page
   | 'me.read'           // own page: recording windows (agents)
-  | 'subjects.find';    // a data subject's recordings (right of access)
+  | 'subjects.find'     // a data subject's recordings (right of access)
+  | 'evaluations.score' // start, score, submit, release, rescore evaluations (src/quality/evaluation-state.ts WHO)
+  | 'evaluations.own';  // an agent's own released evaluations: read, acknowledge, dispute
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
-  qa: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read'],
+  qa: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score'],
   trainer: ['recordings.list', 'recordings.listen', 'keys.own', 'me.read'],
-  supervisor: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read'],
-  agent: ['me.read', 'keys.own'],
+  supervisor: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score'],
+  agent: ['me.read', 'keys.own', 'evaluations.own'],
   compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read', 'subjects.find'],
 };
 

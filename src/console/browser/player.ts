@@ -312,7 +312,9 @@ class Player {
     const atMs = Math.round(this.#audio.currentTime * 1000);
     try {
       const notesUrl = this.#section.dataset.notesUrl ?? `/api/recordings/${encodeURIComponent(this.#section.dataset.recordingId!)}/notes`;
-      const saved = await postJson<Partial<Note>>(notesUrl, { atMs, text });
+      // On an evaluation page a note can be about one question (the page's #note-question select).
+      const question = document.getElementById('note-question') as HTMLSelectElement | null;
+      const saved = await postJson<Partial<Note>>(notesUrl, { atMs, text, ...(question !== null && question.value !== '' ? { questionId: question.value } : {}) });
       const note: Note = { id: saved?.id ?? '', atMs: saved?.atMs ?? atMs, text: saved?.text ?? text, author: saved?.author ?? '', createdAt: saved?.createdAt ?? new Date().toISOString() };
       this.#notes.push(note);
       this.#waveform?.addNote(note);

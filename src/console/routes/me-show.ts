@@ -1,7 +1,8 @@
-/** GET /me (every role): the user's recording windows (line policies, own sampling rate). */
+/** GET /me (every role): the user's recording windows (line policies, own sampling rate) and, for an agent, their released evaluations. */
 import type { RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
-import { meView, type LineWindow } from '../views/me.js';
+import { meView, type LineWindow, type MyEvaluations } from '../views/me.js';
+import { evaluationsReleasedTo, releasedMean } from '../../index/quality-store.js';
 
 export const meShow: RouteSpec = {
   method: 'GET', url: '/me', access: 'me.read', kind: 'page',
@@ -12,11 +13,26 @@ export const meShow: RouteSpec = {
       line, mode: p.mode, purpose: p.purpose, rate: p.mode === 'sampled' ? p.rate : p.mode === 'mandatory' ? 1 : p.mode === 'never' ? 0 : null,
     }));
     let ownRate: number | null = null;
+    let team: string | null = null;
     if (viewer.agentHash !== null && app.hasher !== null) {
       for (const [agentId, agent] of Object.entries(app.config.agents.byId)) {
-        if (agent.rate !== undefined && app.hasher.hex('agent', agentId) === viewer.agentHash) ownRate = agent.rate;
+        if (app.hasher.hex('agent', agentId) !== viewer.agentHash) continue;
+        if (agent.rate !== undefined) ownRate = agent.rate;
+        team = agent.team ?? null;
       }
     }
-    return reply.type('text/html; charset=utf-8').send(meView(pageContext(app, req), lines, ownRate));
+    let evaluations: MyEvaluations | null = null;
+    if (viewer.agentHash !== null) {
+      // The year evaluations are kept: the means cover all of them there are.
+      const since = new Date(app.now().getTime() - 366 * 86_400_000);
+      const hasher = app.hasher;
+      const members = team === null || hasher === null ? [] : Object.entries(app.config.agents.byId).filter(([, a]) => a.team === team).map(([id]) => hasher.hex('agent', id));
+      evaluations = {
+        list: evaluationsReleasedTo(app.index.db, viewer.agentHash).map((e) => ({ id: e.id, callStartedAt: e.callStartedAt, line: e.line, state: e.state.state, percent: e.score?.percent ?? null, outcome: e.score?.outcome.outcome ?? null })),
+        own: releasedMean(app.index.db, [viewer.agentHash], since),
+        team: team === null ? null : { name: team, ...releasedMean(app.index.db, members, since) },
+      };
+    }
+    return reply.type('text/html; charset=utf-8').send(meView(pageContext(app, req), lines, ownRate, evaluations));
   },
 };

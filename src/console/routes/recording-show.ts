@@ -3,6 +3,7 @@ import type { RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
 import { holdsOf } from '../../index/ops-rows.js';
 import { can } from '../roles.js';
+import { evaluationsOfRecording } from '../../index/quality-store.js';
 import { recordingShowView } from '../views/recording-show.js';
 import { recordingParams, visibleRecording } from './recording-access.js';
 
@@ -12,7 +13,12 @@ export const recordingShow: RouteSpec = {
   async handler(app, req, reply) {
     const viewer = viewerOf(req);
     const rec = visibleRecording(app, viewer, (req.params as { id: string }).id);
-    const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen') };
+    const canEvaluate = can(viewer.role, 'evaluations.score');
+    // Compliance sees that evaluations exist (they may void one); reviewers open theirs and others' in scope.
+    const evaluations = canEvaluate || viewer.role === 'compliance'
+      ? evaluationsOfRecording(app.index.db, rec.id).map((e) => ({ id: e.id, evaluator: e.evaluator, state: e.state.state, percent: e.score?.percent ?? null }))
+      : [];
+    const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen'), evaluations, canEvaluate };
     return reply.type('text/html; charset=utf-8').send(recordingShowView(pageContext(app, req), model));
   },
 };

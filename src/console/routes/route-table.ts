@@ -5,6 +5,12 @@
  */
 import type { RouteSpec } from '../console-app.js';
 import { auditShow } from './audit-show.js';
+import { evaluationAnswers } from './evaluation-answers.js';
+import { evaluationCreate } from './evaluation-create.js';
+import { evaluationMeta } from './evaluation-meta.js';
+import { evaluationNote } from './evaluation-note.js';
+import { evaluationShow } from './evaluation-show.js';
+import { evaluationStep } from './evaluation-step.js';
 import { favicon } from './favicon.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
@@ -43,4 +49,7 @@ export const ROUTES: readonly RouteSpec[] = [
   meKeyShow, meKeyCreate, meGrants,
   userRecipient, grantCreate, grantDelete,
   recordingMeta, recordingAudio, noteCreate,
+  // evaluations (issue 10): pages with plain forms, and the player's two calls
+  evaluationCreate, evaluationShow, evaluationAnswers, evaluationStep,
+  evaluationMeta, evaluationNote,
 ];

@@ -43,6 +43,13 @@ const EXPECTED: Record<string, string> = {
   'GET /api/recordings/:id/meta': 'qa trainer supervisor compliance',
   'GET /api/recordings/:id/audio': 'qa trainer supervisor',
   'POST /api/recordings/:id/notes': 'qa trainer supervisor',
+  // Evaluations: reviewers score; the agent and compliance reach theirs through the object check (evaluation-access.ts).
+  'POST /recordings/:id/evaluations': 'qa supervisor',
+  'GET /evaluations/:id': ALL,
+  'POST /evaluations/:id/answers': 'qa supervisor',
+  'POST /evaluations/:id/step': ALL,
+  'GET /api/evaluations/:id/meta': 'qa trainer supervisor',
+  'POST /api/evaluations/:id/notes': 'qa supervisor',
 };
 
 let w: ConsoleWorld;
@@ -88,6 +95,10 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
     case 'POST /api/me/key': return { json: { recipient: 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p', wrapped: [{ kind: 'passphrase', data: Buffer.from('age-encryption.org/v1\n' + 'x'.repeat(200)).toString('base64') }] } };
     case 'POST /api/grants': return { json: { username: 'quinn', purpose: 'training', wrapped: Buffer.from('age-encryption.org/v1\n' + 'x'.repeat(200)).toString('base64') } };
     case 'POST /api/recordings/:id/notes': return { json: { atMs: 10, text: 'matrix' } };
+    case 'POST /api/evaluations/:id/notes': return { json: { atMs: 10, text: 'matrix' } };
+    case 'POST /recordings/:id/evaluations': return { form: {} };
+    case 'POST /evaluations/:id/answers': return { form: { action: 'save' } };
+    case 'POST /evaluations/:id/step': return { form: { event: 'release' } };
     default: return {};
   }
 }
