@@ -16,15 +16,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { launchChromium, axeViolations, cspRefusals, type Browser } from './support/chromium.js';
-import { startConsoleStack, PASSWORD, PURPOSE_PASSPHRASE, type ConsoleStack } from './support/console-stack.js';
+import { cspRefusals } from './support/chromium.js';
+import { startConsoleStack, PURPOSE_PASSPHRASE, type ConsoleStack } from './support/console-stack.js';
+import { Browsers, messageMatches, noSeriousAxe } from './support/console-steps.js';
 import { readDecoded, watchPlayer, waitPlaying } from './support/player-probe.js';
 import { toneWindows } from '../support/payment-audio.js';
 
 const KEY_PASS = { rita: 'rita personal passphrase', bob: 'bob personal passphrase' };
 let stack: ConsoleStack;
-const browsers: Browser[] = [];
+const browsers = new Browsers(() => stack);
+const signIn = (user: string) => browsers.signIn(user);
 
 before(async () => {
   stack = await startConsoleStack([
@@ -35,34 +36,12 @@ before(async () => {
 });
 
 after(async () => {
-  for (const b of browsers) await b.close().catch(() => undefined);
+  await browsers.closeAll();
   await stack?.stop();
 });
 
-/** A fresh browser profile signed in as `user`. */
-async function signIn(user: string): Promise<{ browser: Browser; page: Page }> {
-  const browser = await launchChromium();
-  browsers.push(browser);
-  const page = await browser.newPage();
-  await page.goto(`${stack.url}/login`);
-  await page.fill('#username', user);
-  await page.fill('#password', PASSWORD);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('#login-form button[type=submit]')]);
-  return { browser, page };
-}
-
-async function noSeriousAxe(page: Page, what: string): Promise<void> {
-  const v = await axeViolations(page);
-  assert.deepEqual(v, [], `${what}: axe-core serious/critical violations`);
-}
-
-const messageMatches = (page: Page, id: string, re: RegExp, timeout = 60_000) =>
-  page.waitForFunction(([i, src]) => new RegExp(src!).test(document.getElementById(i!)?.textContent ?? ''), [id, re.source], { timeout });
-
 test('the login page passes axe-core', async () => {
-  const browser = await launchChromium();
-  browsers.push(browser);
-  const page = await browser.newPage();
+  const { page } = await browsers.anonymous();
   const res = await page.goto(`${stack.url}/login`);
   assert.match(res!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
   await noSeriousAxe(page, 'login');

@@ -290,6 +290,8 @@ class Player {
     for (const p of meta.pauses) this.#waveform.addPause(p, t.cardData);
     for (const n of this.#notes) this.#waveform.addNote(n);
     this.#section.dataset.waveform = 'drawn';
+    // What the waveform holds (card-data pauses and notes), readable by tests and by anyone inspecting the page.
+    this.#section.dataset.regions = String(this.#waveform.regionCount);
   }
 
   renderPauses(): void {
@@ -318,6 +320,7 @@ class Player {
       const note: Note = { id: saved?.id ?? '', atMs: saved?.atMs ?? atMs, text: saved?.text ?? text, author: saved?.author ?? '', createdAt: saved?.createdAt ?? new Date().toISOString() };
       this.#notes.push(note);
       this.#waveform?.addNote(note);
+      if (this.#waveform !== null) this.#section.dataset.regions = String(this.#waveform.regionCount);
       this.renderNotes();
       this.#noteInput.value = '';
       this.#status.show(this.#t.noteAdded, 'ok');

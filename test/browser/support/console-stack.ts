@@ -21,6 +21,8 @@ export const PASSWORD = 'a long console password 42';
 export interface ConsoleStack {
   files: StackFiles;
   row: RecordingRow;
+  /** With `agentCall`: a second real call, answered by agent1 (team support) through the agent step, so its row names the agent. */
+  agentRow: RecordingRow | null;
   url: string;
   purposeKeyFile: string;
   logFile: string;
@@ -57,7 +59,31 @@ async function recordCall(files: StackFiles): Promise<RecordingRow> {
   }
 }
 
-export async function startConsoleStack(users: Array<{ name: string; role: string; purposes?: string[] }>): Promise<ConsoleStack> {
+/** A call on the same line that reaches agent1 (Dial U() running callvault-agent): caller 440 Hz left, agent 700 Hz right. */
+async function recordAgentCall(files: StackFiles): Promise<RecordingRow> {
+  const caller = new Caller();
+  await caller.start();
+  const daemon = new InProcessDaemon(files, [], { archive: true });
+  await daemon.start();
+  try {
+    const r = await caller.call('tones', 'regulated', daemon.agiPort, {
+      context: 'callvault-agent-ivr', timeoutMs: 90_000,
+      vars: { __CALLVAULT_TEST_AGENT: 'agent1', __CALLVAULT_TEST_VIA: 'dial', __CALLVAULT_TEST_WAIT: '1', __CALLVAULT_TEST_AGENT_TALK: '4' },
+    });
+    const id = r.vars.CALLVAULT_RECORDING_ID;
+    if (!id) throw new Error(`the agent call was not recorded: ${JSON.stringify(r.vars)}`);
+    const row = await waitForArchived(files, id);
+    if (row.agentHash === null) throw new Error('the agent call\'s row names no agent: the agent step did not run');
+    return row;
+  } finally {
+    await daemon.stop();
+    await caller.stop();
+  }
+}
+
+export interface StackUser { name: string; role: string; purposes?: string[]; agentId?: string }
+
+export async function startConsoleStack(users: StackUser[], options: { agentCall?: boolean } = {}): Promise<ConsoleStack> {
   // The console serves dist/console: build it from this checkout, never test a stale bundle.
   buildBundle();
   const port = await freePort();
@@ -67,7 +93,11 @@ console:
   listen: { host: 127.0.0.1, port: ${port} }
   tls: { cert: console-cert.pem, key: console-key.pem }
   origin: https://127.0.0.1:${port}
-  defaultLanguage: en`, { stereo: true });
+  defaultLanguage: en
+agents:
+  agent1: { team: support }
+teams:
+  support: {}`, { stereo: true });
   // The quality team's key, as an operator makes it; the archive encrypts quality recordings to it only.
   const purposeKeyFile = join(files.dir, 'quality-team.key');
   const purposeRecipient = cli(['keygen', '-o', purposeKeyFile], { CALLVAULT_PASSPHRASE: PURPOSE_PASSPHRASE }).trim();
@@ -75,10 +105,11 @@ console:
   if (!config.includes(purposeRecipient)) throw new Error('console-stack: could not point archive.recipients.quality at the keygen key');
   writeFileSync(files.configPath, config);
   const row = await recordCall(files);
+  const agentRow = options.agentCall === true ? await recordAgentCall(files) : null;
 
   cli(['console', 'cert', '--host', '127.0.0.1', '--out-dir', files.dir]);
   for (const u of users) {
-    cli(['user', 'add', u.name, '--config', files.configPath, '--role', u.role, '--language', 'en', ...(u.purposes ?? []).flatMap((p) => ['--purpose', p])], { CALLVAULT_PASSWORD: PASSWORD });
+    cli(['user', 'add', u.name, '--config', files.configPath, '--role', u.role, '--language', 'en', ...(u.purposes ?? []).flatMap((p) => ['--purpose', p]), ...(u.agentId !== undefined ? ['--agent-id', u.agentId] : [])], { CALLVAULT_PASSWORD: PASSWORD });
   }
   const logFile = join(files.dir, 'console.log');
   const log = createWriteStream(logFile);
@@ -96,7 +127,7 @@ console:
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`console exited ${code}:\n${readFileSync(logFile, 'utf8')}`)); });
   });
   return {
-    files, row, url, purposeKeyFile, logFile,
+    files, row, agentRow, url, purposeKeyFile, logFile,
     async stop() {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
