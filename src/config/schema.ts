@@ -252,6 +252,14 @@ const consoleSection = z.object({
     label: z.string().min(1).max(60).default('OpenID Connect'),
   }).strict().optional(),
   teams: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'team names are letters, digits, _ and -'), z.array(z.string().min(1)).min(1)).default({}),
+  /**
+   * The review queue (src/quality/review-draw.ts): evaluations wanted per
+   * agent per ISO week or calendar month, in the config's timeZone.
+   */
+  review: z.object({
+    perAgent: z.number().int().min(0).max(100).default(2),
+    period: z.enum(['week', 'month']).default('week'),
+  }).strict().default({ perAgent: 2, period: 'week' }),
 }).strict();
 
 export const configSchema = z.object({

@@ -71,6 +71,9 @@ const en = {
   'eval.start': 'Evaluate this call', 'eval.list': 'Evaluations', 'eval.none': 'No evaluation of this call yet.',
   'me.evaluationsTitle': 'My evaluations', 'me.noEvaluations': 'No evaluation has been released to you.', 'me.ownMean': 'Your mean score',
   'me.teamMean': 'Your team’s mean score', 'me.basedOn': 'from %s evaluations', 'me.toAnswer': 'waiting for you',
+  'nav.queue': 'Review queue', 'queue.title': 'Review queue', 'queue.period': 'Period %s: %s evaluations per agent, drawn among the calls you may hear that nobody has evaluated yet.',
+  'queue.progress': 'Progress per agent', 'queue.done': 'evaluated', 'queue.quota': 'quota', 'queue.proposed': 'Calls proposed, in rounds', 'queue.round': 'Round',
+  'queue.empty': 'Nothing to propose: every agent has their quota, or no call is left.', 'queue.noCandidates': 'No call of an identified agent in this period within your scope.',
   'yes': 'yes', 'no': 'no',
 } as const;
 
@@ -143,6 +146,9 @@ const fr: Record<MessageKey, string> = {
   'eval.start': 'Évaluer cet appel', 'eval.list': 'Évaluations', 'eval.none': 'Cet appel n’a pas encore été évalué.',
   'me.evaluationsTitle': 'Mes évaluations', 'me.noEvaluations': 'Aucune évaluation ne vous a été communiquée.', 'me.ownMean': 'Votre note moyenne',
   'me.teamMean': 'La note moyenne de votre équipe', 'me.basedOn': 'sur %s évaluations', 'me.toAnswer': 'en attente de votre réponse',
+  'nav.queue': 'File de relecture', 'queue.title': 'File de relecture', 'queue.period': 'Période %s : %s évaluations par agent, tirées parmi les appels que vous pouvez écouter et que personne n’a encore évalués.',
+  'queue.progress': 'Avancement par agent', 'queue.done': 'évaluées', 'queue.quota': 'quota', 'queue.proposed': 'Appels proposés, par tours', 'queue.round': 'Tour',
+  'queue.empty': 'Rien à proposer : chaque agent a son quota, ou il ne reste aucun appel.', 'queue.noCandidates': 'Aucun appel d’un agent identifié sur cette période dans votre périmètre.',
   'yes': 'oui', 'no': 'non',
 };
 

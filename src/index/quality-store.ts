@@ -362,3 +362,28 @@ export function releasedMean(db: Database, agentHashes: readonly string[], since
     .get(...agentHashes, since.toISOString(), ...AGENT_VISIBLE_STATES) as { p: number | null; n: number };
   return { percent: r.p, evaluations: r.n };
 }
+
+/** A recording the review queue may propose: heard by an agent it names, not evaluated yet (voided evaluations do not count). */
+export interface ReviewCandidateRow { id: string; agentHash: string; line: string; purpose: string; startedAt: string; durationMs: number }
+
+/**
+ * Candidates for the review queue among the calls started in [from, to),
+ * within a reviewer's scope (null = any purpose / line). The caller narrows
+ * the range to the period's local days and draws (review-draw.ts).
+ */
+export function reviewCandidateRows(db: Database, range: { from: Date; to: Date }, scope: { purposes: readonly string[] | null; lines: readonly string[] | null }): ReviewCandidateRow[] {
+  const where = ["r.status != 'purged'", 'r.purge_started_at IS NULL', 'r.agent_hash IS NOT NULL', 'r.started_at >= ?', 'r.started_at < ?'];
+  const args: unknown[] = [range.from.toISOString(), range.to.toISOString()];
+  if (scope.purposes !== null) { where.push(`r.purpose IN (${scope.purposes.map(() => '?').join(', ') || "''"})`); args.push(...scope.purposes); }
+  if (scope.lines !== null) { where.push(`r.line IN (${scope.lines.map(() => '?').join(', ') || "''"})`); args.push(...scope.lines); }
+  where.push("NOT EXISTS (SELECT 1 FROM quality_evaluations e WHERE e.recording_id = r.id AND e.state != 'void')");
+  return (db.prepare(`SELECT r.id, r.agent_hash, r.line, r.purpose, r.started_at, r.duration_ms FROM recordings r WHERE ${where.join(' AND ')} ORDER BY r.started_at`).all(...args) as Array<{
+    id: string; agent_hash: string; line: string; purpose: string; started_at: string; duration_ms: number;
+  }>).map((r) => ({ id: r.id, agentHash: r.agent_hash, line: r.line, purpose: r.purpose, startedAt: r.started_at, durationMs: r.duration_ms }));
+}
+
+/** Evaluations (not voided) of calls started in [from, to), by agent: what the quota already has. */
+export function evaluatedCallsOf(db: Database, range: { from: Date; to: Date }): Array<{ agentHash: string; callStartedAt: string }> {
+  return (db.prepare("SELECT agent_hash, call_started_at FROM quality_evaluations WHERE agent_hash IS NOT NULL AND state != 'void' AND call_started_at >= ? AND call_started_at < ?")
+    .all(range.from.toISOString(), range.to.toISOString()) as Array<{ agent_hash: string; call_started_at: string }>).map((r) => ({ agentHash: r.agent_hash, callStartedAt: r.call_started_at }));
+}

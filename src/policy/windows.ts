@@ -47,6 +47,19 @@ export function localTime(at: Date, timeZone: string): { day: WeekDay; minute: n
   return { day, minute: hour * 60 + minute };
 }
 
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local calendar day of `at` in `timeZone`, as YYYY-MM-DD (review-draw.ts periods are made of these). */
+export function localDay(at: Date, timeZone: string): string {
+  let f = dayFormatters.get(timeZone);
+  if (!f) {
+    // en-CA writes dates as YYYY-MM-DD.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, f);
+  }
+  return f.format(at);
+}
+
 /** One list as spans per day, merged and sorted; absent = the whole of every day. */
 export function weeklySpans(list: WindowList): WeeklySpans {
   const out = Object.fromEntries(WEEK_DAYS.map((d) => [d, [] as Span[]])) as Record<WeekDay, Span[]>;

@@ -12,6 +12,7 @@ import { evaluationNote } from './evaluation-note.js';
 import { evaluationShow } from './evaluation-show.js';
 import { evaluationStep } from './evaluation-step.js';
 import { favicon } from './favicon.js';
+import { reviewQueue } from './review-queue.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -51,5 +52,5 @@ export const ROUTES: readonly RouteSpec[] = [
   recordingMeta, recordingAudio, noteCreate,
   // evaluations (issue 10): pages with plain forms, and the player's two calls
   evaluationCreate, evaluationShow, evaluationAnswers, evaluationStep,
-  evaluationMeta, evaluationNote,
+  evaluationMeta, evaluationNote, reviewQueue,
 ];

@@ -18,6 +18,7 @@ export interface PageContext {
 
 const NAV: Array<{ href: string; key: MessageKey; cap: Capability }> = [
   { href: '/recordings', key: 'nav.recordings', cap: 'recordings.list' },
+  { href: '/quality/queue', key: 'nav.queue', cap: 'evaluations.score' },
   { href: '/status', key: 'nav.status', cap: 'status.read' },
   { href: '/audit', key: 'nav.audit', cap: 'audit.read' },
   { href: '/subjects', key: 'nav.subjects', cap: 'subjects.find' },

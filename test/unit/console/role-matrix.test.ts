@@ -50,6 +50,7 @@ const EXPECTED: Record<string, string> = {
   'POST /evaluations/:id/step': ALL,
   'GET /api/evaluations/:id/meta': 'qa trainer supervisor',
   'POST /api/evaluations/:id/notes': 'qa supervisor',
+  'GET /quality/queue': 'qa supervisor',
 };
 
 let w: ConsoleWorld;
