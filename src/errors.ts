@@ -120,7 +120,8 @@ export const catalogue = {
   CV_ERR_CONSOLE_GRANT_KEY: { message: 'the identity does not belong to purpose %s: %s', hint: 'pass the identity made by `callvault keygen` whose public key is listed under archive.recipients.%s, or pass --any-recipient for a key of older recordings' },
 
   // --- quality ---------------------------------------------------------------
-  CV_ERR_QUALITY_FORM_PARSE: { message: 'evaluation form %s is not valid JSON: %s', hint: 'fix the JSON syntax at the position shown; export a form from the console to start from a sound file' },
+  CV_ERR_QUALITY_FORM_PARSE: { message: 'evaluation form %s is not valid JSON: %s', hint: 'fix the JSON syntax at the position shown; start from a sound file: `callvault form export default`' },
+  CV_ERR_QUALITY_FORM_UNKNOWN: { message: 'no evaluation form %s', hint: 'list the forms and versions with `callvault form list`' },
   CV_ERR_QUALITY_FORM_INVALID: { message: 'evaluation form %s is not valid: %s', hint: 'fix each field named in the message (docs/quality.md, "Forms" describes every field)' },
 } as const satisfies Record<string, ErrorSpec>;
 

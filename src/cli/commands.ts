@@ -19,6 +19,7 @@ import { register as reindex } from './reindex.js';
 import { register as run } from './run.js';
 import { register as status } from './status.js';
 import { register as agent } from './agent.js';
+import { register as form } from './form.js';
 import { register as subject } from './subject.js';
 import { register as user } from './user.js';
 import { register as verify } from './verify.js';
@@ -34,6 +35,7 @@ const registrations: Register[] = [
   consoleCmd,
   decrypt,
   doctor,
+  form,
   grant,
   hold,
   keygen,

@@ -74,6 +74,15 @@ const en = {
   'nav.queue': 'Review queue', 'queue.title': 'Review queue', 'queue.period': 'Period %s: %s evaluations per agent, drawn among the calls you may hear that nobody has evaluated yet.',
   'queue.progress': 'Progress per agent', 'queue.done': 'evaluated', 'queue.quota': 'quota', 'queue.proposed': 'Calls proposed, in rounds', 'queue.round': 'Round',
   'queue.empty': 'Nothing to propose: every agent has their quota, or no call is left.', 'queue.noCandidates': 'No call of an identified agent in this period within your scope.',
+  'nav.forms': 'Evaluation forms', 'forms.title': 'Evaluation forms', 'forms.versions': 'Forms and versions', 'forms.none': 'No form saved yet.',
+  'forms.id': 'Form', 'forms.version': 'Version', 'forms.titleCol': 'Title', 'forms.use': 'Use', 'forms.by': 'Saved by',
+  'forms.unused': 'unused: an edit replaces it', 'forms.usedSince': 'used since %s: frozen, an edit makes the next version',
+  'forms.editor': 'Edit or import a form', 'forms.json': 'The form as JSON',
+  'forms.editorHelp': 'Paste an exported form or edit this one. A new id makes a new form. The whole text is checked before anything is saved. docs/quality.md, "Forms", describes every field.',
+  'forms.save': 'Check and save',
+  'forms.plan.create': 'Form %s created as version %s.', 'forms.plan.new-version': 'Form %s saved as version %s: the previous version was used by evaluations and stays as it was.',
+  'forms.plan.replace': 'Form %s: version %s replaced (no evaluation had used it).', 'forms.plan.unchanged': 'Form %s unchanged: same content as version %s.',
+  'eval.chooseForm': 'Form',
   'yes': 'yes', 'no': 'no',
 } as const;
 
@@ -149,6 +158,15 @@ const fr: Record<MessageKey, string> = {
   'nav.queue': 'File de relecture', 'queue.title': 'File de relecture', 'queue.period': 'Période %s : %s évaluations par agent, tirées parmi les appels que vous pouvez écouter et que personne n’a encore évalués.',
   'queue.progress': 'Avancement par agent', 'queue.done': 'évaluées', 'queue.quota': 'quota', 'queue.proposed': 'Appels proposés, par tours', 'queue.round': 'Tour',
   'queue.empty': 'Rien à proposer : chaque agent a son quota, ou il ne reste aucun appel.', 'queue.noCandidates': 'Aucun appel d’un agent identifié sur cette période dans votre périmètre.',
+  'nav.forms': 'Grilles d’évaluation', 'forms.title': 'Grilles d’évaluation', 'forms.versions': 'Grilles et versions', 'forms.none': 'Aucune grille enregistrée.',
+  'forms.id': 'Grille', 'forms.version': 'Version', 'forms.titleCol': 'Titre', 'forms.use': 'Utilisation', 'forms.by': 'Enregistrée par',
+  'forms.unused': 'inutilisée : une modification la remplace', 'forms.usedSince': 'utilisée depuis le %s : figée, une modification crée la version suivante',
+  'forms.editor': 'Modifier ou importer une grille', 'forms.json': 'La grille en JSON',
+  'forms.editorHelp': 'Collez une grille exportée ou modifiez celle-ci. Un nouvel identifiant crée une nouvelle grille. Le texte entier est vérifié avant tout enregistrement. docs/quality.md, « Forms », décrit chaque champ.',
+  'forms.save': 'Vérifier et enregistrer',
+  'forms.plan.create': 'Grille %s créée en version %s.', 'forms.plan.new-version': 'Grille %s enregistrée en version %s : la version précédente a servi à des évaluations et reste telle quelle.',
+  'forms.plan.replace': 'Grille %s : version %s remplacée (aucune évaluation ne l’avait utilisée).', 'forms.plan.unchanged': 'Grille %s inchangée : même contenu que la version %s.',
+  'eval.chooseForm': 'Grille',
   'yes': 'oui', 'no': 'non',
 };
 

@@ -22,11 +22,12 @@ export type Capability =
   | 'me.read'           // own page: recording windows (agents)
   | 'subjects.find'     // a data subject's recordings (right of access)
   | 'evaluations.score' // start, score, submit, release, rescore evaluations (src/quality/evaluation-state.ts WHO)
-  | 'evaluations.own';  // an agent's own released evaluations: read, acknowledge, dispute
+  | 'evaluations.own'   // an agent's own released evaluations: read, acknowledge, dispute
+  | 'forms.manage';     // evaluation forms: edit, import, export (the QA team owns its forms)
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
-  qa: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score'],
+  qa: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score', 'forms.manage'],
   trainer: ['recordings.list', 'recordings.listen', 'keys.own', 'me.read'],
   supervisor: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score'],
   agent: ['me.read', 'keys.own', 'evaluations.own'],

@@ -387,3 +387,22 @@ export function evaluatedCallsOf(db: Database, range: { from: Date; to: Date }):
   return (db.prepare("SELECT agent_hash, call_started_at FROM quality_evaluations WHERE agent_hash IS NOT NULL AND state != 'void' AND call_started_at >= ? AND call_started_at < ?")
     .all(range.from.toISOString(), range.to.toISOString()) as Array<{ agent_hash: string; call_started_at: string }>).map((r) => ({ agentHash: r.agent_hash, callStartedAt: r.call_started_at }));
 }
+
+/** Each form with its versions, newest first: what `callvault form list` and the console's forms page show. */
+export interface FormSummary {
+  id: string;
+  versions: Array<{ version: number; title: EvaluationForm['title']; createdBy: string; createdAt: string; firstUsedAt: string | null }>;
+}
+
+export function listForms(db: Database): FormSummary[] {
+  const rows = db.prepare('SELECT form_id, version, body, created_by, created_at, first_used_at FROM quality_form_versions ORDER BY form_id, version DESC').all() as Array<{
+    form_id: string; version: number; body: string; created_by: string; created_at: string; first_used_at: string | null;
+  }>;
+  const out = new Map<string, FormSummary>();
+  for (const r of rows) {
+    const f = out.get(r.form_id) ?? { id: r.form_id, versions: [] };
+    f.versions.push({ version: r.version, title: (JSON.parse(r.body) as EvaluationForm).title, createdBy: r.created_by, createdAt: r.created_at, firstUsedAt: r.first_used_at });
+    out.set(r.form_id, f);
+  }
+  return [...out.values()];
+}

@@ -3,7 +3,7 @@ import type { RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
 import { holdsOf } from '../../index/ops-rows.js';
 import { can } from '../roles.js';
-import { evaluationsOfRecording } from '../../index/quality-store.js';
+import { evaluationsOfRecording, listForms } from '../../index/quality-store.js';
 import { recordingShowView } from '../views/recording-show.js';
 import { recordingParams, visibleRecording } from './recording-access.js';
 
@@ -18,7 +18,8 @@ export const recordingShow: RouteSpec = {
     const evaluations = canEvaluate || viewer.role === 'compliance'
       ? evaluationsOfRecording(app.index.db, rec.id).map((e) => ({ id: e.id, evaluator: e.evaluator, state: e.state.state, percent: e.score?.percent ?? null }))
       : [];
-    const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen'), evaluations, canEvaluate };
+    const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen'), evaluations, canEvaluate,
+      forms: canEvaluate ? listForms(app.index.db).map((f) => f.id) : [] };
     return reply.type('text/html; charset=utf-8').send(recordingShowView(pageContext(app, req), model));
   },
 };

@@ -13,6 +13,7 @@ import { evaluationShow } from './evaluation-show.js';
 import { evaluationStep } from './evaluation-step.js';
 import { favicon } from './favicon.js';
 import { reviewQueue } from './review-queue.js';
+import { formDownload, formSave, formsShow } from './forms.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
 import { grantRevoke } from './grant-revoke.js';
@@ -53,4 +54,5 @@ export const ROUTES: readonly RouteSpec[] = [
   // evaluations (issue 10): pages with plain forms, and the player's two calls
   evaluationCreate, evaluationShow, evaluationAnswers, evaluationStep,
   evaluationMeta, evaluationNote, reviewQueue,
+  formsShow, formDownload, formSave,
 ];

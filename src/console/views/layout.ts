@@ -19,6 +19,7 @@ export interface PageContext {
 const NAV: Array<{ href: string; key: MessageKey; cap: Capability }> = [
   { href: '/recordings', key: 'nav.recordings', cap: 'recordings.list' },
   { href: '/quality/queue', key: 'nav.queue', cap: 'evaluations.score' },
+  { href: '/quality/forms', key: 'nav.forms', cap: 'forms.manage' },
   { href: '/status', key: 'nav.status', cap: 'status.read' },
   { href: '/audit', key: 'nav.audit', cap: 'audit.read' },
   { href: '/subjects', key: 'nav.subjects', cap: 'subjects.find' },

@@ -16,6 +16,8 @@ export interface RecordingShowModel {
   /** The evaluations of this call the viewer may open, and whether they may start one (issue 10). */
   evaluations: ReadonlyArray<{ id: string; evaluator: string; state: StateName; percent: number | null }>;
   canEvaluate: boolean;
+  /** Form ids to choose from when there is more than the default one. */
+  forms: readonly string[];
 }
 
 export function recordingShowView(ctx: PageContext, m: RecordingShowModel): string {
@@ -44,7 +46,7 @@ ${m.canListen ? html`${playerSection(t, r, { meta: `/api/recordings/${r.id}/meta
 </section>
 <section aria-labelledby="evals-h"><h2 id="evals-h">${t('eval.list')}</h2>
 ${m.evaluations.length === 0 ? html`<p>${t('eval.none')}</p>` : html`<ul id="recording-evaluations">${m.evaluations.map((e) => html`<li><a href="/evaluations/${e.id}">${e.evaluator}</a> — ${t(`eval.state.${e.state}`)}${e.percent !== null ? html` — ${(Math.round(e.percent * 10) / 10).toFixed(1)} %` : null}</li>`)}</ul>`}
-${m.canEvaluate ? html`<form id="evaluation-start" method="post" action="/recordings/${r.id}/evaluations"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">${t('eval.start')}</button></form>` : null}
+${m.canEvaluate ? html`<form id="evaluation-start" method="post" action="/recordings/${r.id}/evaluations"><input type="hidden" name="_csrf" value="${ctx.csrf}">${m.forms.length > 1 ? html`<label for="evaluation-form-id">${t('eval.chooseForm')}</label> <select id="evaluation-form-id" name="form">${m.forms.map((f) => html`<option value="${f}"${f === 'default' ? html` selected` : null}>${f}</option>`)}</select> ` : null}<button type="submit">${t('eval.start')}</button></form>` : null}
 </section>
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('show.audit')}</h2>
 ${auditTable(t, m.trail, false)}

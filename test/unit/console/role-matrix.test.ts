@@ -51,6 +51,9 @@ const EXPECTED: Record<string, string> = {
   'GET /api/evaluations/:id/meta': 'qa trainer supervisor',
   'POST /api/evaluations/:id/notes': 'qa supervisor',
   'GET /quality/queue': 'qa supervisor',
+  'GET /quality/forms': 'qa',
+  'GET /quality/forms/:id/:version': 'qa',
+  'POST /quality/forms': 'qa',
 };
 
 let w: ConsoleWorld;
@@ -84,6 +87,7 @@ before(async () => {
 after(async () => { await w.close(); });
 
 function concrete(url: string): string {
+  if (url.startsWith('/quality/forms/')) return url.replace(':id', 'default').replace(':version', '1');
   return url.replace(':id', recs.qualitySupport!).replace(':username', 'quinn').replace(':purpose', 'training');
 }
 
@@ -100,6 +104,7 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
     case 'POST /recordings/:id/evaluations': return { form: {} };
     case 'POST /evaluations/:id/answers': return { form: { action: 'save' } };
     case 'POST /evaluations/:id/step': return { form: { event: 'release' } };
+    case 'POST /quality/forms': return { form: { json: '{' } };
     default: return {};
   }
 }
