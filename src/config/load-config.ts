@@ -61,6 +61,11 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
       throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`agents.${id}.team: '${agent.team}' is not one of the teams (add it under teams:)`]);
     }
   }
+  for (const team of Object.keys(config.quality.targets)) {
+    if (!(team in config.teams)) {
+      throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`quality.targets.${team}: '${team}' is not one of the teams (targets are set per team of teams:, the teams agents belong to)`]);
+    }
+  }
   const storageDir = abs(config.storage.dir);
   const resolved: ResolvedConfig = {
     ...config,

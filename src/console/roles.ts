@@ -20,7 +20,8 @@ export type Capability =
   | 'audit.read'        // the audit chain
   | 'status.read'       // the status page
   | 'me.read'           // own page: recording windows (agents)
-  | 'subjects.find';    // a data subject's recordings (right of access)
+  | 'subjects.find'     // a data subject's recordings (right of access)
+  | 'quality.read';     // the quality dashboard and its CSV (figures over evaluations)
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
@@ -30,6 +31,14 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
   agent: ['me.read', 'keys.own'],
   compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read', 'subjects.find'],
 };
+
+/**
+ * The quality dashboard compares agents with each other: QA and supervisors
+ * read it within their lines. Not agents: a colleague's scores are that
+ * colleague's personal data, and an agent sees their own on their own page
+ * (me.read); not trainers, admins or compliance, whose work is not scoring.
+ */
+for (const role of ['qa', 'supervisor'] as const) (CAPABILITIES[role] as Capability[]).push('quality.read');
 
 export function can(role: Role, capability: Capability): boolean {
   return CAPABILITIES[role].includes(capability);

@@ -31,6 +31,8 @@ import { subjectsFind } from './subjects-find.js';
 import { subjectsShow } from './subjects-show.js';
 import { userRecipient } from './user-recipient.js';
 import { usersShow } from './users-show.js';
+import { qualityShow } from './quality-show.js';
+import { qualityExport } from './quality-export.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
@@ -43,4 +45,6 @@ export const ROUTES: readonly RouteSpec[] = [
   meKeyShow, meKeyCreate, meGrants,
   userRecipient, grantCreate, grantDelete,
   recordingMeta, recordingAudio, noteCreate,
+  // quality dashboard
+  qualityShow, qualityExport,
 ];

@@ -43,6 +43,8 @@ const EXPECTED: Record<string, string> = {
   'GET /api/recordings/:id/meta': 'qa trainer supervisor compliance',
   'GET /api/recordings/:id/audio': 'qa trainer supervisor',
   'POST /api/recordings/:id/notes': 'qa trainer supervisor',
+  'GET /quality': 'qa supervisor',
+  'GET /quality.csv': 'qa supervisor',
 };
 
 let w: ConsoleWorld;
