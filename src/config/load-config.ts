@@ -23,6 +23,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${path === '(top level)' ? '' : path + ': '}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${path}: is required`;
+  // A record key that fails its pattern (a line, team or target name): zod says only "Invalid key in record", the pattern's message says why.
+  if (issue.code === 'invalid_key') {
+    const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+    if (inner !== undefined) return `${path}: ${inner.message}`;
+  }
   return `${path}: ${issue.message}`;
 }
 
