@@ -54,6 +54,7 @@ const en = {
   'quality.evaluations': 'Evaluations', 'quality.percent': 'Score', 'quality.critical': 'Critical failed', 'quality.fatal': 'Fatal failed',
   'quality.target': 'Target', 'quality.verdict': 'Verdict', 'quality.met': 'met', 'quality.missed': 'missed',
   'quality.tooFew': 'too few (%s of %s)', 'quality.noData': 'no data', 'quality.noTargets': 'No target is set for this team (quality.targets in the configuration).',
+  'quality.trendMonthly': 'Trend per agent and month (periods over 13 weeks)',
   'quality.trendCut': 'The trend shows the first %s agents of %s: filter by team to see the others.',
 } as const;
 
@@ -109,6 +110,7 @@ const fr: Record<MessageKey, string> = {
   'quality.evaluations': 'Évaluations', 'quality.percent': 'Score', 'quality.critical': 'Critiques échouées', 'quality.fatal': 'Éliminatoires échouées',
   'quality.target': 'Objectif', 'quality.verdict': 'Verdict', 'quality.met': 'atteint', 'quality.missed': 'manqué',
   'quality.tooFew': 'trop peu (%s sur %s)', 'quality.noData': 'pas de données', 'quality.noTargets': 'Aucun objectif pour cette équipe (quality.targets dans la configuration).',
+  'quality.trendMonthly': 'Évolution par agent et par mois (périodes de plus de 13 semaines)',
   'quality.trendCut': 'L’évolution montre les %s premiers agents sur %s : filtrez par équipe pour voir les autres.',
 };
 

@@ -9,7 +9,7 @@ import type { Database } from 'better-sqlite3';
 import type { ResolvedConfig } from '../config/index.js';
 import type { KpiTargetConfig } from '../config/schema.js';
 import type { KeyedHasher } from '../privacy/keyed-hash.js';
-import { qualityStats, type QualityStats, type Tally } from '../index/quality-stats.js';
+import { qualityStats, type Bucket, type QualityStats, type Tally } from '../index/quality-stats.js';
 import { kpiStatus, type KpiStatus } from '../quality/kpi.js';
 import { scopeOf, type Scoped, type TeamLines } from './roles.js';
 
@@ -24,6 +24,13 @@ export interface Period {
   /** UTC days, YYYY-MM-DD, both inclusive (as the recordings search). */
   readonly from: string;
   readonly to: string;
+}
+
+/** Up to 13 weeks the trend is weekly; beyond, monthly (52 weekly columns per agent read as noise, and cost). */
+export const WEEKLY_UP_TO_DAYS = 91;
+
+export function bucketOf(p: Period): Bucket {
+  return (Date.parse(`${p.to}T00:00:00.000Z`) - Date.parse(`${p.from}T00:00:00.000Z`)) / DAY_MS + 1 <= WEEKLY_UP_TO_DAYS ? 'week' : 'month';
 }
 
 export type PeriodProblem = 'not-a-date' | 'from-after-to' | 'too-long';
@@ -117,6 +124,7 @@ export function buildDashboard(db: Database, config: ResolvedConfig, dir: AgentD
     from: `${period.from}T00:00:00.000Z`,
     to: new Date(Date.parse(`${period.to}T00:00:00.000Z`) + DAY_MS).toISOString(),
     lines: dashboardLines(viewer, teamLines),
+    bucket: bucketOf(period),
   }, dir.teamOf, team);
   const verdicts = new Map<string, Verdict[]>();
   for (const [name, targets] of Object.entries(config.quality.targets)) {
@@ -159,14 +167,14 @@ export function csvField(v: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const CSV_HEADER = ['figure', 'team', 'agent', 'line', 'criterion', 'week', 'evaluations', 'percent', 'critical_failed', 'fatal_failed', 'target', 'min_evaluations', 'verdict'] as const;
+export const CSV_HEADER = ['figure', 'team', 'agent', 'line', 'criterion', 'period', 'evaluations', 'percent', 'critical_failed', 'fatal_failed', 'target', 'min_evaluations', 'verdict'] as const;
 
 /** One row per figure of the page; percents with two decimals, unrounded in the sums behind them. */
 export function dashboardCsv(d: Dashboard, config: ResolvedConfig): { text: string; rows: number } {
   const lines: string[] = [CSV_HEADER.join(',')];
-  const put = (figure: string, where: { team?: string | null; agent?: string; line?: string; criterion?: string; week?: string }, t: Tally | undefined, target?: KpiTargetConfig) => {
+  const put = (figure: string, where: { team?: string | null; agent?: string; line?: string; criterion?: string; period?: string }, t: Tally | undefined, target?: KpiTargetConfig) => {
     const tally = t ?? { evaluations: 0, percent: null, criticalFailed: 0, fatalFailed: 0 };
-    lines.push([figure, where.team ?? '', where.agent ?? '', where.line ?? '', where.criterion ?? '', where.week ?? '', String(tally.evaluations),
+    lines.push([figure, where.team ?? '', where.agent ?? '', where.line ?? '', where.criterion ?? '', where.period ?? '', String(tally.evaluations),
       tally.percent === null ? '' : tally.percent.toFixed(2), String(tally.criticalFailed), String(tally.fatalFailed),
       target === undefined ? '' : String(target.atLeast), target === undefined ? '' : String(target.minEvaluations),
       target === undefined ? '' : verdictText(verdictOf(t, target))].map(csvField).join(','));
@@ -186,7 +194,7 @@ export function dashboardCsv(d: Dashboard, config: ResolvedConfig): { text: stri
     put('agent', { team: a.team, agent: label }, a.tally, targets[TOTAL]);
     const key = a.hash ?? '';
     for (const c of s.sections) { const t = s.criteriaByAgent.get(key)?.get(c); if (t !== undefined) put('agent-criterion', { team: a.team, agent: label, criterion: c }, t, targets[c]); }
-    for (const w of s.weeks) { const t = s.trend.get(key)?.get(w); if (t !== undefined) put('agent-week', { team: a.team, agent: label, week: w }, t); }
+    for (const p of s.buckets) { const t = s.trend.get(key)?.get(p); if (t !== undefined) put(`agent-${s.bucket}`, { team: a.team, agent: label, period: p }, t); }
   }
   return { text: lines.join('\r\n') + '\r\n', rows: lines.length - 1 };
 }

@@ -33,8 +33,9 @@ function failedIn(row: string, level: 'critical' | 'fatal'): string {
 function figuresInsert(row: string, from = ''): string {
   const counted = `${row}.score IS NOT NULL AND ${row}.state IN ${COUNTED_SQL}`;
   const froms = from === '' ? 'FROM' : from;
-  return `INSERT INTO quality_evaluation_figures (call_started_at, evaluation_id, agent_hash, line, percent, critical_failed, fatal_failed)
-          SELECT ${row}.call_started_at, ${row}.id, ${row}.agent_hash, ${row}.line, ${row}.score_percent,
+  // '-6 days' then 'weekday 1' lands on the Monday on or before the day.
+  return `INSERT INTO quality_evaluation_figures (call_started_at, evaluation_id, agent_hash, line, week, percent, critical_failed, fatal_failed)
+          SELECT ${row}.call_started_at, ${row}.id, ${row}.agent_hash, ${row}.line, date(${row}.call_started_at, '-6 days', 'weekday 1'), ${row}.score_percent,
             COALESCE(json_array_length(${row}.score, '$.critical.failed'), 0), COALESCE(json_array_length(${row}.score, '$.fatal.failed'), 0)
           ${from === '' ? '' : from.replace(/,$/, '')} WHERE ${counted};
         INSERT INTO quality_section_figures (call_started_at, evaluation_id, section_id, agent_hash, line, percent, critical_failed, fatal_failed)
@@ -377,6 +378,8 @@ export const MIGRATIONS: readonly Migration[] = [
         evaluation_id    TEXT NOT NULL,
         agent_hash       TEXT,
         line             TEXT NOT NULL,
+        -- The Monday (UTC) of the call's week, YYYY-MM-DD: computed once here rather than per row per page.
+        week             TEXT NOT NULL,
         -- NULL when not scorable (every answer N/A).
         percent          REAL CHECK (percent IS NULL OR (percent >= 0 AND percent <= 100)),
         critical_failed  INTEGER NOT NULL CHECK (critical_failed >= 0),

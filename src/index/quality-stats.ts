@@ -1,7 +1,7 @@
 /**
  * The figures of the quality dashboards (docs/quality.md, "Dashboards"):
  * SQL sums over the evaluations that count, in a period of call time, then a
- * pure roll-up to agent, team, line, criterion and week. Three grouped range
+ * pure roll-up to agent, team, line, criterion and week. Two grouped range
  * scans of the figure tables of migration 6 and no JSON parsing at read time, so a
  * page stays in milliseconds on 200,000 evaluations (bench/quality-dashboard.ts).
  *
@@ -28,7 +28,11 @@ export interface StatsQuery {
   readonly to: string;
   /** The lines the viewer may see; null = every line. */
   readonly lines: readonly string[] | null;
+  /** The trend's step: a week (Monday, YYYY-MM-DD) or a calendar month (YYYY-MM). */
+  readonly bucket: Bucket;
 }
+
+export type Bucket = 'week' | 'month';
 
 export interface Tally {
   /** Evaluations with a score (a not-scorable one, every answer N/A, has none). */
@@ -41,9 +45,8 @@ export interface Tally {
 
 /** The grouped sums as SQL returns them. */
 export interface RawStats {
-  readonly byAgentLine: ReadonlyArray<RawRow & { readonly line: string }>;
+  readonly byAgentLineBucket: ReadonlyArray<RawRow & { readonly line: string; readonly bucket: string }>;
   readonly byAgentSection: ReadonlyArray<RawRow & { readonly section: string }>;
-  readonly byAgentWeek: ReadonlyArray<RawRow & { readonly week: string }>;
 }
 
 interface RawRow {
@@ -61,36 +64,31 @@ function lineFilter(lines: readonly string[] | null): { sql: string; params: str
 }
 
 /**
- * The three grouped scans of migration 6's figure tables (which hold counted
- * evaluations only, so no state filter here). Exported so the bench can time
- * each shape and the tests can read their plans.
+ * The two grouped scans of migration 6's figure tables (which hold counted
+ * evaluations only, so no state filter here): totals by agent, line and
+ * trend step in one pass (the roll-up makes agent, team, line and trend
+ * figures of it), and section percents by agent. Exported so the bench can
+ * time each shape and the tests can read their plans.
  */
 export const STATS_SQL = {
-  byAgentLine: (f: string) => `SELECT agent_hash AS agentHash, line, COUNT(percent) AS evaluations, COALESCE(SUM(percent), 0) AS sum,
-      SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
+  byAgentLineBucket: (f: string, bucket: Bucket = 'week') => `SELECT agent_hash AS agentHash, line, ${bucket === 'week' ? 'week' : 'substr(call_started_at, 1, 7)'} AS bucket,
+      COUNT(percent) AS evaluations, COALESCE(SUM(percent), 0) AS sum, SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
     FROM quality_evaluation_figures
     WHERE call_started_at >= ? AND call_started_at < ?${f}
-    GROUP BY agent_hash, line`,
+    GROUP BY agent_hash, line, bucket`,
   byAgentSection: (f: string) => `SELECT agent_hash AS agentHash, section_id AS section, COUNT(*) AS evaluations, SUM(percent) AS sum,
       SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
     FROM quality_section_figures
     WHERE call_started_at >= ? AND call_started_at < ?${f}
     GROUP BY agent_hash, section_id`,
-  // The Monday (UTC) of the call's week: '-6 days' then 'weekday 1' lands on the Monday on or before the day.
-  byAgentWeek: (f: string) => `SELECT agent_hash AS agentHash, date(call_started_at, '-6 days', 'weekday 1') AS week, COUNT(percent) AS evaluations,
-      COALESCE(SUM(percent), 0) AS sum, SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
-    FROM quality_evaluation_figures
-    WHERE call_started_at >= ? AND call_started_at < ?${f}
-    GROUP BY agent_hash, week`,
 } as const;
 
 export function rawQualityStats(db: Database, q: StatsQuery): RawStats {
   const f = lineFilter(q.lines);
   const run = <T>(sql: string) => db.prepare(sql).all(q.from, q.to, ...f.params) as T[];
   return {
-    byAgentLine: run(STATS_SQL.byAgentLine(f.sql)),
+    byAgentLineBucket: run(STATS_SQL.byAgentLineBucket(f.sql, q.bucket)),
     byAgentSection: run(STATS_SQL.byAgentSection(f.sql)),
-    byAgentWeek: run(STATS_SQL.byAgentWeek(f.sql)),
   };
 }
 
@@ -108,10 +106,11 @@ export interface QualityStats {
   readonly criteriaByTeam: ReadonlyMap<string, ReadonlyMap<string, Tally>>;
   /** Agent hash ('' for calls with no agent) -> section id -> figure. */
   readonly criteriaByAgent: ReadonlyMap<string, ReadonlyMap<string, Tally>>;
-  /** Agent hash ('' for no agent) -> week (Monday, YYYY-MM-DD) -> figure. */
+  /** Agent hash ('' for no agent) -> step (a week's Monday YYYY-MM-DD, or a month YYYY-MM) -> figure. */
   readonly trend: ReadonlyMap<string, ReadonlyMap<string, Tally>>;
-  /** Every week of the period that has a figure, in order. */
-  readonly weeks: readonly string[];
+  readonly bucket: Bucket;
+  /** Every step of the period that has a figure, in order. */
+  readonly buckets: readonly string[];
   /** Every section id that has a figure, sorted (views put them in form order). */
   readonly sections: readonly string[];
 }
@@ -137,19 +136,23 @@ const tallies = <K>(m: Map<K, Sum>): Map<K, Tally> => new Map([...m].map(([k, s]
  * when given, keeps only that team's agents (the page's team filter, '' for
  * the agents without one).
  */
-export function rollUpQualityStats(raw: RawStats, teamOf: (agentHash: string | null) => string | null, team?: string): QualityStats {
+export function rollUpQualityStats(raw: RawStats, bucket: Bucket, teamOf: (agentHash: string | null) => string | null, team?: string): QualityStats {
   const teamKey = (h: string | null) => teamOf(h) ?? '';
   const keep = (r: RawRow) => team === undefined || teamKey(r.agentHash) === team;
   const total = new Sum();
   const agents = new Map<string | null, Sum>();
   const teams = new Map<string, Sum>();
   const lines = new Map<string, Sum>();
-  for (const r of raw.byAgentLine) {
+  const trend = new Map<string, Map<string, Sum>>();
+  const buckets = new Set<string>();
+  for (const r of raw.byAgentLineBucket) {
     if (!keep(r)) continue;
     total.add(r);
     at(agents, r.agentHash, () => new Sum()).add(r);
     at(teams, teamKey(r.agentHash), () => new Sum()).add(r);
     at(lines, r.line, () => new Sum()).add(r);
+    buckets.add(r.bucket);
+    at(at(trend, r.agentHash ?? '', () => new Map()), r.bucket, () => new Sum()).add(r);
   }
   const criteria = new Map<string, Sum>();
   const byTeam = new Map<string, Map<string, Sum>>();
@@ -159,13 +162,6 @@ export function rollUpQualityStats(raw: RawStats, teamOf: (agentHash: string | n
     at(criteria, r.section, () => new Sum()).add(r);
     at(at(byTeam, teamKey(r.agentHash), () => new Map()), r.section, () => new Sum()).add(r);
     at(at(byAgent, r.agentHash ?? '', () => new Map()), r.section, () => new Sum()).add(r);
-  }
-  const trend = new Map<string, Map<string, Sum>>();
-  const weeks = new Set<string>();
-  for (const r of raw.byAgentWeek) {
-    if (!keep(r)) continue;
-    weeks.add(r.week);
-    at(at(trend, r.agentHash ?? '', () => new Map()), r.week, () => new Sum()).add(r);
   }
   const nested = (m: Map<string, Map<string, Sum>>) => new Map([...m].map(([k, v]) => [k, tallies(v)]));
   return {
@@ -177,12 +173,13 @@ export function rollUpQualityStats(raw: RawStats, teamOf: (agentHash: string | n
     criteriaByTeam: nested(byTeam),
     criteriaByAgent: nested(byAgent),
     trend: nested(trend),
-    weeks: [...weeks].sort(),
+    bucket,
+    buckets: [...buckets].sort(),
     sections: [...criteria.keys()].sort(),
   };
 }
 
 /** The dashboard's figures for a period, within the viewer's lines. */
 export function qualityStats(db: Database, q: StatsQuery, teamOf: (agentHash: string | null) => string | null, team?: string): QualityStats {
-  return rollUpQualityStats(rawQualityStats(db, q), teamOf, team);
+  return rollUpQualityStats(rawQualityStats(db, q), q.bucket, teamOf, team);
 }

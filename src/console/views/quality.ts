@@ -106,10 +106,10 @@ ${heatMap('chart-heatmap', t('quality.heatmap'), teams.map(teamName), s.sections
 ${d.agents.map((a) => html`<tr><th scope="row">${a.hash === null ? t('quality.noAgent') : agentLabel(a)}</th>${cells(a.tally)}<td>${a.team ?? t('quality.noTeam')}</td><td>${verdictText(t, a.verdict)}</td></tr>`)}
 </tbody></table>
 
-<h2>${t('quality.trend')}</h2>
+<h2>${t(s.bucket === 'week' ? 'quality.trend' : 'quality.trendMonthly')}</h2>
 ${d.agents.length > TREND_MAX_AGENTS ? html`<p id="quality-trend-cut">${t('quality.trendCut', TREND_MAX_AGENTS, d.agents.length)}</p>` : null}
-${heatMap('chart-trend', t('quality.trend'), trendAgents.map((a) => (a.hash === null ? t('quality.noAgent') : agentLabel(a))), s.weeks, (i, j) => {
-    const x = s.trend.get(trendAgents[i]!.hash ?? '')?.get(s.weeks[j]!);
+${heatMap('chart-trend', t(s.bucket === 'week' ? 'quality.trend' : 'quality.trendMonthly'), trendAgents.map((a) => (a.hash === null ? t('quality.noAgent') : agentLabel(a))), s.buckets, (i, j) => {
+    const x = s.trend.get(trendAgents[i]!.hash ?? '')?.get(s.buckets[j]!);
     return { value: x?.percent ?? null, text: x === undefined ? '—' : `${pct(x.percent)} n=${x.evaluations}` };
   })}
 

@@ -13,7 +13,7 @@ import { DEFAULT_FORM } from '../../../src/quality/default-form.js';
 import { scoreEvaluation, type Answer, type Score } from '../../../src/quality/scoring.js';
 import type { Actor } from '../../../src/quality/evaluation-state.js';
 import { saveForm, createEvaluation, saveDraftAnswers, applyEvaluationStep } from '../../../src/index/quality-store.js';
-import { csvField, dashboardLines, periodOf } from '../../../src/console/quality-dashboard.js';
+import { bucketOf, csvField, dashboardLines, periodOf } from '../../../src/console/quality-dashboard.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { isCallvaultError } from '../../../src/errors.js';
 import { RECIPIENT } from '../../support/fake-call.js';
@@ -181,7 +181,7 @@ test('the CSV has the same figures, defuses formula-looking fields, and each exp
   assert.match(String(res.headers['content-type']), /^text\/csv/);
   assert.match(String(res.headers['content-disposition']), /attachment; filename="callvault-quality-2026-11-02-2026-11-15\.csv"/);
   const lines = res.body.split('\r\n');
-  assert.equal(lines[0], 'figure,team,agent,line,criterion,week,evaluations,percent,critical_failed,fatal_failed,target,min_evaluations,verdict');
+  assert.equal(lines[0], 'figure,team,agent,line,criterion,period,evaluations,percent,critical_failed,fatal_failed,target,min_evaluations,verdict');
   assert.equal(lines.at(-1), '');
   assert.ok(lines.includes(`total,,,,,,3,${mean([total('wrongInfo'), total('cardAsked'), total('perfect')]).toFixed(2)},1,1,,,`), res.body);
   assert.ok(lines.includes(`team,green,,,,,2,${mean([total('cardAsked'), total('perfect')]).toFixed(2)},0,1,50,5,too-few (2/5)`), res.body);
@@ -216,6 +216,11 @@ test('a bad query is a 400 that says what is wrong; the default period is the la
     }
   }
   assert.deepEqual(periodOf(undefined, undefined, new Date('2026-12-02T23:00:00Z')), { from: '2026-11-05', to: '2026-12-02' });
+  // The trend is weekly up to 13 weeks, monthly beyond.
+  assert.deepEqual([bucketOf({ from: '2026-09-01', to: '2026-11-30' }), bucketOf({ from: '2026-09-01', to: '2026-12-01' })], ['week', 'month']);
+  const year = await w.request(b.get('quentin')!, 'GET', '/quality?from=2026-01-01&to=2026-12-31');
+  assert.match(year.body, /<h2>Trend per agent and month/);
+  assert.match(/<svg id="chart-trend".*?<\/svg>/s.exec(year.body)![0], />2026-10<\/text>.*>2026-11<\/text>/s);
   assert.deepEqual(periodOf(undefined, '2026-03-01', new Date('2026-12-02T23:00:00Z')), { from: '2026-02-02', to: '2026-03-01' });
 });
 

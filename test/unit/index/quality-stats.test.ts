@@ -89,7 +89,7 @@ const close = (t: Tally | undefined, evaluations: number, percent: number | null
   assert.deepEqual([t.criticalFailed, t.fatalFailed], [criticalFailed, fatalFailed], `${what}: critical, fatal`);
 };
 
-const PERIOD = { from: '2026-11-02T00:00:00.000Z', to: '2026-11-16T00:00:00.000Z', lines: null };
+const PERIOD = { from: '2026-11-02T00:00:00.000Z', to: '2026-11-16T00:00:00.000Z', lines: null, bucket: 'week' } as const;
 
 test('the counted states are every state but draft and void', () => {
   assert.deepEqual([...COUNTED_STATES].sort(), STATE_NAMES.filter((s) => s !== 'draft' && s !== 'void').sort());
@@ -153,11 +153,16 @@ test('figures per agent, team, line, criterion and week: means of evaluations, c
     close(s.criteriaByTeam.get('east')!.get('procedures'), 5, sectionMean('procedures', 'perfect', 'noClosing', 'wrongInfo', 'cardAsked', 'perfect'), 0, 0, 'east procedures');
     close(s.criteriaByAgent.get(B)!.get('collection'), 2, sectionMean('collection', 'cardAsked', 'perfect'), 0, 1, 'B collection');
     // Weeks start on Monday (UTC): 2 Nov 00:00 and 8 Nov 23:59 are the same week, 9 Nov the next.
-    assert.deepEqual(s.weeks, ['2026-11-02', '2026-11-09']);
+    assert.deepEqual([s.bucket, ...s.buckets], ['week', '2026-11-02', '2026-11-09']);
     close(s.trend.get(A)!.get('2026-11-02'), 2, mean('perfect', 'noClosing'), 0, 0, 'A week 1');
     close(s.trend.get(A)!.get('2026-11-09'), 1, mean('wrongInfo'), 1, 0, 'A week 2');
     close(s.trend.get(B)!.get('2026-11-09'), 1, 100, 0, 0, 'B week 2 (rescored)');
     close(s.trend.get('')!.get('2026-11-09'), 1, 100, 0, 0, 'no agent week 2');
+    // By month: the same evaluations in calendar months, every other figure unchanged.
+    const monthly = qualityStats(t.db, { ...PERIOD, bucket: 'month' }, teamOf);
+    assert.deepEqual([monthly.bucket, ...monthly.buckets], ['month', '2026-11']);
+    close(monthly.trend.get(A)!.get('2026-11'), 3, mean('perfect', 'noClosing', 'wrongInfo'), 1, 0, 'A in November');
+    assert.deepEqual(monthly.total, s.total);
 
     // The team filter keeps that team's agents in every figure.
     const east = qualityStats(t.db, PERIOD, teamOf, 'east');
@@ -202,7 +207,7 @@ test('each query is one range scan of a figure table by call time, never a scan 
   try {
     const plans = (sql: string) => (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('a', 'b') as Array<{ detail: string }>).map((p) => p.detail).join('; ');
     const raw = rawQualityStats(t.db, PERIOD);
-    assert.equal(raw.byAgentLine.length, 0);
+    assert.equal(raw.byAgentLineBucket.length, 0);
     for (const [name, sql] of Object.entries(STATS_SQL)) {
       const p = plans((sql as (f: string) => string)(''));
       assert.match(p, /^SEARCH quality_(evaluation|section)_figures USING PRIMARY KEY \(call_started_at>\? AND call_started_at<\?\)/, `${name}: ${p}`);
