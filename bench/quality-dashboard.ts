@@ -121,8 +121,9 @@ if (!existed || (db.prepare('SELECT COUNT(*) AS n FROM recordings').get() as { n
       insert.run(id, `1700000000.${i}`, `1700000000.${i}`, LINES[lineNo], PURPOSES[lineNo % PURPOSES.length], agent,
         started.toISOString(), ended.toISOString(), dur, 40_000, sha, new Date(ended.getTime() + 183 * DAY_MS).toISOString(), i % 1000 === 0 ? 'held' : 'archived',
         `recordings/${id}.opus.age`, ended.toISOString());
-      // One recording per block of `every`, at a different offset in each block, so evaluations spread over every line and agent.
-      if (i % every !== Math.floor(i / every) % every || evals >= EVALS) continue;
+      // One recording per block of `every`, at a pseudo-random offset in each block (Knuth's multiplicative hash),
+      // so evaluations spread over every line and every agent.
+      if (i % every !== (Math.imul(Math.floor(i / every), 2654435761) >>> 0) % every || evals >= EVALS) continue;
       // One in twenty a draft, one in twenty voided: present in the table, absent from every figure.
       const state = evals % 20 === 3 ? 'draft' : evals % 20 === 7 ? 'void' : (['submitted', 'released', 'acknowledged', 'disputed', 'rescored', 'dispute-refused'] as const)[evals % 6]!;
       const s = scores[evals % scores.length]!;

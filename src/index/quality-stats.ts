@@ -71,16 +71,20 @@ function lineFilter(lines: readonly string[] | null): { sql: string; params: str
  * time each shape and the tests can read their plans.
  */
 export const STATS_SQL = {
-  byAgentLineBucket: (f: string, bucket: Bucket = 'week') => `SELECT agent_hash AS agentHash, line, ${bucket === 'week' ? 'week' : 'substr(call_started_at, 1, 7)'} AS bucket,
-      COUNT(percent) AS evaluations, COALESCE(SUM(percent), 0) AS sum, SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
-    FROM quality_evaluation_figures
-    WHERE call_started_at >= ? AND call_started_at < ?${f}
-    GROUP BY agent_hash, line, bucket`,
-  byAgentSection: (f: string) => `SELECT agent_hash AS agentHash, section_id AS section, COUNT(*) AS evaluations, SUM(percent) AS sum,
-      SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
-    FROM quality_section_figures
-    WHERE call_started_at >= ? AND call_started_at < ?${f}
-    GROUP BY agent_hash, section_id`,
+  byAgentLineBucket: (f: string, bucket: Bucket = 'week') => `SELECT a.agent_hash AS agentHash, g.line, g.bucket, g.evaluations, g.sum, g.criticalFailed, g.fatalFailed
+    FROM (SELECT agent, line, ${bucket === 'week' ? 'week' : 'substr(call_started_at, 1, 7)'} AS bucket,
+        COUNT(percent) AS evaluations, COALESCE(SUM(percent), 0) AS sum, SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
+      FROM quality_evaluation_figures
+      WHERE call_started_at >= ? AND call_started_at < ?${f}
+      GROUP BY agent, line, bucket) g
+    LEFT JOIN quality_agents a ON a.n = g.agent`,
+  byAgentSection: (f: string) => `SELECT a.agent_hash AS agentHash, g.section, g.evaluations, g.sum, g.criticalFailed, g.fatalFailed
+    FROM (SELECT agent, section_id AS section, COUNT(*) AS evaluations, SUM(percent) AS sum,
+        SUM(critical_failed) AS criticalFailed, SUM(fatal_failed) AS fatalFailed
+      FROM quality_section_figures
+      WHERE call_started_at >= ? AND call_started_at < ?${f}
+      GROUP BY agent, section_id) g
+    LEFT JOIN quality_agents a ON a.n = g.agent`,
 } as const;
 
 export function rawQualityStats(db: Database, q: StatsQuery): RawStats {

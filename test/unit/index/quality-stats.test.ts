@@ -210,13 +210,13 @@ test('each query is one range scan of a figure table by call time, never a scan 
     assert.equal(raw.byAgentLineBucket.length, 0);
     for (const [name, sql] of Object.entries(STATS_SQL)) {
       const p = plans((sql as (f: string) => string)(''));
-      assert.match(p, /^SEARCH quality_(evaluation|section)_figures USING PRIMARY KEY \(call_started_at>\? AND call_started_at<\?\)/, `${name}: ${p}`);
+      assert.match(p, /SEARCH quality_(evaluation|section)_figures USING PRIMARY KEY \(call_started_at>\? AND call_started_at<\?\)/, `${name}: ${p}`);
       assert.doesNotMatch(p, /SCAN quality/, `${name}: ${p}`);
     }
   } finally { t.cleanup(); }
 });
 
-test('a purged evaluation leaves no figure behind; evaluations scored before migration 6 are backfilled', () => {
+test('a purged evaluation leaves no figure and no agent number behind; evaluations scored before migration 6 are backfilled', () => {
   const t = world([
     { id: 'p1', agent: A, line: 'sales', at: '2026-11-03T10:00:00.000Z', answers: 'wrongInfo', path: 'submitted' },
     { id: 'p2', agent: B, line: 'sales', at: '2026-11-04T10:00:00.000Z', answers: 'perfect', path: 'released' },
@@ -224,12 +224,13 @@ test('a purged evaluation leaves no figure behind; evaluations scored before mig
   try {
     const before = rawQualityStats(t.db, PERIOD);
     // Replay migration 6 on the same rows: empty the figure tables as version 5 had none, then run its SQL.
-    t.db.exec('DROP TRIGGER quality_figures_insert; DROP TRIGGER quality_figures_update; DROP TRIGGER quality_figures_delete; DROP TABLE quality_evaluation_figures; DROP TABLE quality_section_figures');
+    t.db.exec('DROP TRIGGER quality_figures_insert; DROP TRIGGER quality_figures_update; DROP TRIGGER quality_figures_delete; DROP TABLE quality_evaluation_figures; DROP TABLE quality_section_figures; DROP TABLE quality_agents');
     t.db.exec(MIGRATIONS.find((m) => m.version === 6)!.sql);
     assert.deepEqual(rawQualityStats(t.db, PERIOD), before);
     assert.equal(before.byAgentSection.length, 8);
     // A year later the purge deletes the evaluations; their figures go with them.
     assert.equal(purgeExpiredEvaluations(t.db, new Date(NOW.getTime() + 400 * 86_400_000), 'purge').purged, 2);
-    assert.equal((t.db.prepare('SELECT (SELECT COUNT(*) FROM quality_evaluation_figures) + (SELECT COUNT(*) FROM quality_section_figures) AS n').get() as { n: number }).n, 0);
+    // ... and so does the agents' number table: no keyed hash kept past its last figure.
+    assert.equal((t.db.prepare('SELECT (SELECT COUNT(*) FROM quality_evaluation_figures) + (SELECT COUNT(*) FROM quality_section_figures) + (SELECT COUNT(*) FROM quality_agents) AS n').get() as { n: number }).n, 0);
   } finally { t.cleanup(); }
 });
