@@ -23,6 +23,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${path === '(top level)' ? '' : path + ': '}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `'${k}'`).join(', ')}`;
   }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${path}: is required`;
+  // A record key that fails its pattern (a line, team or target name): zod says only "Invalid key in record", the pattern's message says why.
+  if (issue.code === 'invalid_key') {
+    const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+    if (inner !== undefined) return `${path}: ${inner.message}`;
+  }
   return `${path}: ${issue.message}`;
 }
 
@@ -59,6 +64,11 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
   for (const [id, agent] of Object.entries(config.agents.byId)) {
     if (agent.team !== undefined && !(agent.team in config.teams)) {
       throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`agents.${id}.team: '${agent.team}' is not one of the teams (add it under teams:)`]);
+    }
+  }
+  for (const team of Object.keys(config.quality.targets)) {
+    if (!(team in config.teams)) {
+      throw new CallvaultError('CV_ERR_CONFIG_INVALID', [`quality.targets.${team}: '${team}' is not one of the teams (targets are set per team of teams:, the teams agents belong to)`]);
     }
   }
   const storageDir = abs(config.storage.dir);

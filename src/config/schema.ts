@@ -262,6 +262,26 @@ const consoleSection = z.object({
   }).strict().default({ perAgent: 2, period: 'week' }),
 }).strict();
 
+/** A KPI target (src/quality/kpi.ts): the figure must reach `atLeast` percent, judged from `minEvaluations` evaluations on. */
+const kpiTarget = z.object({
+  atLeast: z.number().min(0, 'atLeast is a percent, 0 to 100').max(100, 'atLeast is a percent, 0 to 100'),
+  minEvaluations: z.number().int().min(1, 'minEvaluations must be at least 1').default(5),
+}).strict();
+export type KpiTargetConfig = z.infer<typeof kpiTarget>;
+
+/** `total` is the whole score; any other key a section id of the forms (a section named `total` cannot have a target of its own). */
+const kpiKey = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "a target is 'total' or the id of a form section (lowercase letters, digits and dashes, such as relationship)");
+
+/**
+ * Quality dashboards (docs/quality.md, "Dashboards"): KPI targets per team
+ * (the teams of `teams:`, which agents belong to), for the whole score or a
+ * section: `quality.targets.support.relationship: { atLeast: 80, minEvaluations: 5 }`.
+ */
+const qualitySection = z.object({
+  targets: z.record(teamName, z.record(kpiKey, kpiTarget)).default({}),
+}).strict();
+export type QualityConfig = z.infer<typeof qualitySection>;
+
 export const configSchema = z.object({
   pbx: z.object({
     type: z.enum(['asterisk', 'freeswitch']),
@@ -335,6 +355,7 @@ export const configSchema = z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   }).strict().default({ level: 'info' }),
   console: consoleSection.optional(),
+  quality: qualitySection.default({ targets: {} }),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

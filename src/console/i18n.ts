@@ -84,6 +84,20 @@ const en = {
   'forms.plan.replace': 'Form %s: version %s replaced (no evaluation had used it).', 'forms.plan.unchanged': 'Form %s unchanged: same content as version %s.',
   'eval.chooseForm': 'Form',
   'yes': 'yes', 'no': 'no',
+  'nav.quality': 'Quality',
+  'quality.title': 'Quality dashboard', 'quality.from': 'From', 'quality.to': 'To (inclusive)', 'quality.team': 'Team', 'quality.allTeams': 'all teams',
+  'quality.noTeam': '(no team)', 'quality.noAgent': '(no agent)', 'quality.show': 'Show', 'quality.csv': 'Download as CSV',
+  'quality.period': 'Evaluations of calls from %s to %s (UTC), submitted or later; drafts and voided evaluations do not count.',
+  'quality.scope': 'You see the evaluations of calls on the lines of your teams only.',
+  'quality.none': 'No evaluation counts in this period.', 'quality.total': 'All evaluations shown',
+  'quality.byTeam': 'Per team, against its targets', 'quality.byAgent': 'Per agent', 'quality.byLine': 'Per line', 'quality.byCriterion': 'Per criterion',
+  'quality.heatmap': 'Criterion by team', 'quality.trend': 'Trend per agent and week (weeks start on Monday)',
+  'quality.agent': 'Agent', 'quality.line': 'Line', 'quality.criterion': 'Criterion', 'quality.week': 'Week of',
+  'quality.evaluations': 'Evaluations', 'quality.percent': 'Score', 'quality.critical': 'Critical failed', 'quality.fatal': 'Fatal failed',
+  'quality.target': 'Target', 'quality.verdict': 'Verdict', 'quality.met': 'met', 'quality.missed': 'missed',
+  'quality.tooFew': 'too few (%s of %s)', 'quality.noData': 'no data', 'quality.noTargets': 'No target is set for this team (quality.targets in the configuration).',
+  'quality.trendMonthly': 'Trend per agent and month (periods over 13 weeks)',
+  'quality.trendCut': 'The trend shows the first %s agents of %s: filter by team to see the others.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -168,6 +182,20 @@ const fr: Record<MessageKey, string> = {
   'forms.plan.replace': 'Grille %s : version %s remplacée (aucune évaluation ne l’avait utilisée).', 'forms.plan.unchanged': 'Grille %s inchangée : même contenu que la version %s.',
   'eval.chooseForm': 'Grille',
   'yes': 'oui', 'no': 'non',
+  'nav.quality': 'Qualité',
+  'quality.title': 'Tableau de bord qualité', 'quality.from': 'Du', 'quality.to': 'Au (inclus)', 'quality.team': 'Équipe', 'quality.allTeams': 'toutes les équipes',
+  'quality.noTeam': '(sans équipe)', 'quality.noAgent': '(sans agent)', 'quality.show': 'Afficher', 'quality.csv': 'Télécharger en CSV',
+  'quality.period': 'Évaluations des appels du %s au %s (UTC), soumises ou au-delà ; les brouillons et les évaluations annulées ne comptent pas.',
+  'quality.scope': 'Vous voyez seulement les évaluations des appels des lignes de vos équipes.',
+  'quality.none': 'Aucune évaluation ne compte sur cette période.', 'quality.total': 'Toutes les évaluations affichées',
+  'quality.byTeam': 'Par équipe, face à ses objectifs', 'quality.byAgent': 'Par agent', 'quality.byLine': 'Par ligne', 'quality.byCriterion': 'Par critère',
+  'quality.heatmap': 'Critère par équipe', 'quality.trend': 'Évolution par agent et par semaine (semaines commençant le lundi)',
+  'quality.agent': 'Agent', 'quality.line': 'Ligne', 'quality.criterion': 'Critère', 'quality.week': 'Semaine du',
+  'quality.evaluations': 'Évaluations', 'quality.percent': 'Score', 'quality.critical': 'Critiques échouées', 'quality.fatal': 'Éliminatoires échouées',
+  'quality.target': 'Objectif', 'quality.verdict': 'Verdict', 'quality.met': 'atteint', 'quality.missed': 'manqué',
+  'quality.tooFew': 'trop peu (%s sur %s)', 'quality.noData': 'pas de données', 'quality.noTargets': 'Aucun objectif pour cette équipe (quality.targets dans la configuration).',
+  'quality.trendMonthly': 'Évolution par agent et par mois (périodes de plus de 13 semaines)',
+  'quality.trendCut': 'L’évolution montre les %s premiers agents sur %s : filtrez par équipe pour voir les autres.',
 };
 
 const catalogues: Record<Language, Record<MessageKey, string>> = { en, fr };

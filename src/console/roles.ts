@@ -23,7 +23,8 @@ export type Capability =
   | 'subjects.find'     // a data subject's recordings (right of access)
   | 'evaluations.score' // start, score, submit, release, rescore evaluations (src/quality/evaluation-state.ts WHO)
   | 'evaluations.own'   // an agent's own released evaluations: read, acknowledge, dispute
-  | 'forms.manage';     // evaluation forms: edit, import, export (the QA team owns its forms)
+  | 'forms.manage'      // evaluation forms: edit, import, export (the QA team owns its forms)
+  | 'quality.read';     // the quality dashboard and its CSV (figures over evaluations)
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
@@ -33,6 +34,14 @@ const CAPABILITIES: Record<Role, readonly Capability[]> = {
   agent: ['me.read', 'keys.own', 'evaluations.own'],
   compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read', 'subjects.find'],
 };
+
+/**
+ * The quality dashboard compares agents with each other: QA and supervisors
+ * read it within their lines. Not agents: a colleague's scores are that
+ * colleague's personal data, and an agent sees their own on their own page
+ * (me.read); not trainers, admins or compliance, whose work is not scoring.
+ */
+for (const role of ['qa', 'supervisor'] as const) (CAPABILITIES[role] as Capability[]).push('quality.read');
 
 export function can(role: Role, capability: Capability): boolean {
   return CAPABILITIES[role].includes(capability);

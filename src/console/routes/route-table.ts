@@ -39,6 +39,8 @@ import { subjectsFind } from './subjects-find.js';
 import { subjectsShow } from './subjects-show.js';
 import { userRecipient } from './user-recipient.js';
 import { usersShow } from './users-show.js';
+import { qualityShow } from './quality-show.js';
+import { qualityExport } from './quality-export.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
@@ -55,4 +57,6 @@ export const ROUTES: readonly RouteSpec[] = [
   evaluationCreate, evaluationShow, evaluationAnswers, evaluationStep,
   evaluationMeta, evaluationNote, reviewQueue,
   formsShow, formDownload, formSave,
+  // quality dashboard
+  qualityShow, qualityExport,
 ];

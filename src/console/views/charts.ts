@@ -27,3 +27,43 @@ ${marker !== null ? html`<line x1="${marker.toFixed(1)}" x2="${marker.toFixed(1)
   })}
 </svg>`;
 }
+
+export interface HeatCell {
+  /** In [0, 100]; null: no figure (the cell stays blank, with its text). */
+  value: number | null;
+  /** Written in the cell: the figure and the count behind it. */
+  text: string;
+  /** Drawn with a thick outline: a missed target. */
+  flagged?: boolean;
+}
+
+/**
+ * A grid of figures (rows by columns), each cell shaded by its value and
+ * with its number written out, so it reads without colour; a flagged cell
+ * gets an outline. Used for criterion-by-team and agent-by-week.
+ */
+export function heatMap(id: string, title: string, rows: readonly string[], cols: readonly string[], cell: (row: number, col: number) => HeatCell): Html {
+  const labelW = 150;
+  const cellW = 110;
+  const cellH = 30;
+  const headH = 28;
+  const width = labelW + cols.length * cellW + 4;
+  const height = headH + rows.length * cellH + 4;
+  // Light (low) to dark blue (high); the text turns white where the fill is dark.
+  const shade = (v: number) => 92 - Math.max(0, Math.min(100, v)) * 0.55;
+  return html`<svg id="${id}" class="chart heatmap" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg">
+<title id="${id}-title">${title}</title>
+${cols.map((c, j) => html`<text x="${labelW + j * cellW + cellW / 2}" y="18" text-anchor="middle">${c}</text>`)}
+${rows.map((r, i) => {
+    const y = headH + i * cellH;
+    return html`<text x="0" y="${y + 20}">${r}</text>
+${cols.map((_, j) => {
+      const c = cell(i, j);
+      const x = labelW + j * cellW;
+      const l = c.value === null ? 100 : shade(c.value);
+      return html`<rect x="${x + 1}" y="${y + 1}" width="${cellW - 2}" height="${cellH - 2}" fill="${c.value === null ? '#ffffff' : `hsl(207, 55%, ${l.toFixed(0)}%)`}" stroke="${c.flagged === true ? '#c05600' : '#cccccc'}" stroke-width="${c.flagged === true ? 3 : 1}"/>
+<text x="${x + cellW / 2}" y="${y + 20}" text-anchor="middle" fill="${l < 55 ? '#ffffff' : '#000000'}">${c.text}</text>`;
+    })}`;
+  })}
+</svg>`;
+}

@@ -27,6 +27,7 @@ const NAV: Array<{ href: string; key: MessageKey; cap: Capability }> = [
   { href: '/grants', key: 'nav.grants', cap: 'users.manage' },
   { href: '/keys', key: 'nav.keys', cap: 'keys.own' },
   { href: '/me', key: 'nav.me', cap: 'me.read' },
+  { href: '/quality', key: 'nav.quality', cap: 'quality.read' },
 ];
 
 function switchLanguage(path: string, to: Language): string {

@@ -54,6 +54,8 @@ const EXPECTED: Record<string, string> = {
   'GET /quality/forms': 'qa',
   'GET /quality/forms/:id/:version': 'qa',
   'POST /quality/forms': 'qa',
+  'GET /quality': 'qa supervisor',
+  'GET /quality.csv': 'qa supervisor',
 };
 
 let w: ConsoleWorld;
