@@ -43,7 +43,7 @@ export function register(program: Command, ctx: CommandContext): void {
           for (const p of report.purged) ctx.io.out(`${p.id}  ${verb} (${p.policy})`);
           for (const h of report.held) ctx.io.out(`${h}  kept: legal hold`);
           for (const f of report.failed) ctx.io.err(`callvault: error: ${f.id}: ${f.message}`);
-          ctx.io.out(`callvault: ${verb} ${report.purged.length} recording(s)${report.resumed > 0 ? ` (${report.resumed} interrupted purge(s) finished)` : ''}, kept ${report.held.length} under legal hold${report.failed.length > 0 ? `, ${report.failed.length} failed` : ''}${dryRun ? '' : `, ${report.objectionsExpired} expired objection(s) forgotten`}, ${verb} ${report.evaluationsPurged} evaluation(s) past their year`);
+          ctx.io.out(`callvault: ${verb} ${report.purged.length} recording(s)${report.resumed > 0 ? ` (${report.resumed} interrupted purge(s) finished)` : ''}, kept ${report.held.length} under legal hold${report.failed.length > 0 ? `, ${report.failed.length} failed` : ''}${dryRun ? '' : `, ${report.objectionsExpired} expired objection(s) forgotten`}, ${verb} ${report.evaluationsPurged} evaluation(s) and ${report.calibrationsPurged} calibration session(s) past their year`);
           if (report.failed.length > 0) ctx.io.err('callvault: hint: failed recordings stay marked; fix the cause and run `callvault purge` again');
         }
         return report.failed.length > 0 ? 1 : 0;

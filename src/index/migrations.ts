@@ -426,6 +426,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ${figuresInsert('e', 'FROM quality_evaluations e,')}
     `,
   },
+  {
+    version: 7,
+    name: 'quality: calibration sessions and each evaluator\'s blind answers',
+    // Owned by calibration (src/index/calibration-store.ts, docs/quality.md
+    // "Calibration"). A session is several evaluators scoring one call without
+    // seeing each other's answers; the lead's answers are the reference. An
+    // analysis document like an evaluation: kept a year from its creation,
+    // purged with the evaluations unless the recording is held. Entries keep
+    // answers without comments: the report compares answers, and free text
+    // would bring personal data a subject request would have to reach.
+    sql: `
+      CREATE TABLE quality_calibrations (
+        id               TEXT PRIMARY KEY,
+        recording_id     TEXT NOT NULL,
+        form_id          TEXT NOT NULL,
+        form_version     INTEGER NOT NULL,
+        line             TEXT NOT NULL,
+        call_started_at  TEXT NOT NULL,
+        lead             TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('open','closed')),
+        created_at       TEXT NOT NULL,
+        closed_at        TEXT,
+        retention_until  TEXT NOT NULL,
+        FOREIGN KEY (form_id, form_version) REFERENCES quality_form_versions (form_id, version) ON DELETE RESTRICT
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX quality_calibrations_recording ON quality_calibrations (recording_id);
+      CREATE INDEX quality_calibrations_retention ON quality_calibrations (retention_until);
+      CREATE TABLE quality_calibration_entries (
+        calibration_id   TEXT NOT NULL REFERENCES quality_calibrations (id) ON DELETE CASCADE,
+        evaluator        TEXT NOT NULL,
+        answers          TEXT NOT NULL,
+        saved_at         TEXT NOT NULL,
+        submitted_at     TEXT,
+        PRIMARY KEY (calibration_id, evaluator)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

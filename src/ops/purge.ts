@@ -26,6 +26,7 @@ import { beginPurge, candidateDecision, finishPurge, purgeCandidates } from '../
 import { getOpsRecording } from '../index/ops-rows.js';
 import { purgeExpiredObjections } from '../index/objection-register.js';
 import { purgeExpiredEvaluations } from '../index/quality-store.js';
+import { purgeExpiredCalibrations } from '../index/calibration-store.js';
 import { StorageLayout } from '../archive/storage-layout.js';
 import { fsyncDir, removeIfPresent } from '../archive/durable-fs.js';
 import { guardIndex, isSqliteAccessError } from './open-index.js';
@@ -62,12 +63,14 @@ export interface PurgeReport {
   objectionsExpired: number;
   /** Quality evaluations past their year, deleted (or, in a dry run, that would be); held ones stay. */
   evaluationsPurged: number;
+  /** Calibration sessions past their year (analysis documents too). */
+  calibrationsPurged: number;
   /** True when stopped by the signal before the end. */
   aborted: boolean;
 }
 
 function emptyReport(dryRun: boolean): PurgeReport {
-  return { dryRun, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, evaluationsPurged: 0, aborted: false };
+  return { dryRun, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, evaluationsPurged: 0, calibrationsPurged: 0, aborted: false };
 }
 
 /** Removes a recording's files; every removal tolerates "already gone". */
@@ -131,6 +134,7 @@ export async function purgeDue(ctx: PurgeContext, days: RetentionDays, options: 
   if (dryRun) {
     report.purged = todo;
     report.evaluationsPurged = guardIndex(ctx.index.path, () => purgeExpiredEvaluations(ctx.index.db, now, ctx.actor, { dryRun: true })).purged;
+    report.calibrationsPurged = guardIndex(ctx.index.path, () => purgeExpiredCalibrations(ctx.index.db, now, ctx.actor, { dryRun: true }));
     return report;
   }
   let done = 0;
@@ -156,7 +160,8 @@ export async function purgeDue(ctx: PurgeContext, days: RetentionDays, options: 
     report.objectionsExpired = guardIndex(ctx.index.path, () => purgeExpiredObjections(ctx.index.db, now));
     // Evaluations have their own year, whatever became of the audio (src/policy/retention.ts).
     report.evaluationsPurged = guardIndex(ctx.index.path, () => purgeExpiredEvaluations(ctx.index.db, now, ctx.actor)).purged;
+    report.calibrationsPurged = guardIndex(ctx.index.path, () => purgeExpiredCalibrations(ctx.index.db, now, ctx.actor));
   }
-  log.info({ purged: report.purged.length, held: report.held.length, failed: report.failed.length, resumed: report.resumed, objectionsExpired: report.objectionsExpired, evaluationsPurged: report.evaluationsPurged }, 'purge: done');
+  log.info({ purged: report.purged.length, held: report.held.length, failed: report.failed.length, resumed: report.resumed, objectionsExpired: report.objectionsExpired, evaluationsPurged: report.evaluationsPurged, calibrationsPurged: report.calibrationsPurged }, 'purge: done');
   return report;
 }

@@ -44,7 +44,18 @@ function sharesOf(form: EvaluationForm, answers: readonly Answer[]): Map<string,
   return out;
 }
 
-export function calibrationReport(form: EvaluationForm, reference: readonly Answer[], entries: readonly CalibrationEntry[]): CalibrationReport {
+/**
+ * The form as calibration scores it: comments are never required. A
+ * calibration compares answers; a comment rule (for example "on failure")
+ * would make an answer without its comment invalid, and the comment itself
+ * is not compared.
+ */
+export function withoutCommentRules(form: EvaluationForm): EvaluationForm {
+  return { ...form, sections: form.sections.map((s) => ({ ...s, questions: s.questions.map((q) => ({ ...q, comment: 'optional' as const })) })) };
+}
+
+export function calibrationReport(formIn: EvaluationForm, reference: readonly Answer[], entries: readonly CalibrationEntry[]): CalibrationReport {
+  const form = withoutCommentRules(formIn);
   const ref = scoreEvaluation(form, reference);
   if (ref.kind === 'invalid') return { kind: 'invalid', who: 'reference', problems: ref.problems };
   const refShares = sharesOf(form, reference);

@@ -117,6 +117,8 @@ class Player {
 
     this.#audio.insertAdjacentElement('afterend', this.#controls);
     this.#controls.after(this.#lanes, legend, this.#pauseList, notes, help);
+    // A calibration is scored blind: no notes there, neither shown nor written (data-notes="off").
+    if (this.#section.dataset.notes === 'off') notes.hidden = true;
     this.#enable = () => { for (const c of [back, forward, this.#speed, this.#noteInput, noteButton]) c.disabled = false; };
 
     this.#play.addEventListener('click', () => void this.onPlay());

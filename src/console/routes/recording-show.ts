@@ -4,6 +4,7 @@ import { pageContext, viewerOf } from '../console-app.js';
 import { holdsOf } from '../../index/ops-rows.js';
 import { can } from '../roles.js';
 import { evaluationsOfRecording, listForms } from '../../index/quality-store.js';
+import { calibrationsOfRecording } from '../../index/calibration-store.js';
 import { recordingShowView } from '../views/recording-show.js';
 import { recordingParams, visibleRecording } from './recording-access.js';
 
@@ -19,7 +20,8 @@ export const recordingShow: RouteSpec = {
       ? evaluationsOfRecording(app.index.db, rec.id).map((e) => ({ id: e.id, evaluator: e.evaluator, state: e.state.state, percent: e.score?.percent ?? null }))
       : [];
     const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen'), evaluations, canEvaluate,
-      forms: canEvaluate ? listForms(app.index.db).map((f) => f.id) : [] };
+      forms: canEvaluate ? listForms(app.index.db).map((f) => f.id) : [],
+      calibrations: canEvaluate ? calibrationsOfRecording(app.index.db, rec.id).map((c) => ({ id: c.id, lead: c.lead, state: c.state })) : [] };
     return reply.type('text/html; charset=utf-8').send(recordingShowView(pageContext(app, req), model));
   },
 };

@@ -13,6 +13,7 @@ import { evaluationShow } from './evaluation-show.js';
 import { evaluationStep } from './evaluation-step.js';
 import { favicon } from './favicon.js';
 import { reviewQueue } from './review-queue.js';
+import { calibrationAnswers, calibrationClose, calibrationCreate, calibrationShow } from './calibration.js';
 import { formDownload, formSave, formsShow } from './forms.js';
 import { grantCreate } from './grant-create.js';
 import { grantDelete } from './grant-delete.js';
@@ -57,6 +58,7 @@ export const ROUTES: readonly RouteSpec[] = [
   evaluationCreate, evaluationShow, evaluationAnswers, evaluationStep,
   evaluationMeta, evaluationNote, reviewQueue,
   formsShow, formDownload, formSave,
+  calibrationCreate, calibrationShow, calibrationAnswers, calibrationClose,
   // quality dashboard
   qualityShow, qualityExport,
 ];

@@ -67,7 +67,8 @@ function radioValue(v: AnswerValue | undefined): string | null {
   }
 }
 
-function questionInput(t: Translate, lang: FormLanguage, q: Question, a: Answer | undefined): Html {
+/** One question as a fieldset of radios; `withComment: false` for calibration, which keeps answers only. */
+export function questionInput(t: Translate, lang: FormLanguage, q: Question, a: Answer | undefined, withComment = true): Html {
   const current = radioValue(a?.value);
   const options: Array<{ value: string; label: string }> =
     q.kind === 'yes-no' ? [{ value: 'yes', label: t('eval.yes') }, { value: 'no', label: t('eval.no') }]
@@ -79,8 +80,8 @@ function questionInput(t: Translate, lang: FormLanguage, q: Question, a: Answer 
   return html`<fieldset class="question" id="q-${q.id}"><legend>${q.label[lang]}${severity}</legend>
 ${q.help !== undefined ? html`<p class="help">${q.help[lang]}</p>` : null}
 <div class="choices">${options.map((o) => html`<label><input type="radio" name="a.${q.id}" value="${o.value}"${current === o.value ? html` checked` : null}> ${o.label}</label>`)}</div>
-<label for="c-${q.id}">${t('eval.comment')} (${commentRule})</label>
-<textarea id="c-${q.id}" name="c.${q.id}" rows="2" maxlength="2000">${a?.comment ?? ''}</textarea>
+${withComment ? html`<label for="c-${q.id}">${t('eval.comment')} (${commentRule})</label>
+<textarea id="c-${q.id}" name="c.${q.id}" rows="2" maxlength="2000">${a?.comment ?? ''}</textarea>` : null}
 </fieldset>`;
 }
 

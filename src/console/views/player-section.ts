@@ -8,10 +8,11 @@ import { html, type Html } from '../html.js';
 import type { Translate } from '../i18n.js';
 import type { OpsRecording } from '../../index/ops-rows.js';
 
-export interface PlayerUrls { meta: string; notes: string }
+/** `notes: null`: a player without notes (a blind calibration). */
+export interface PlayerUrls { meta: string; notes: string | null }
 
 export function playerSection(t: Translate, r: OpsRecording, urls: PlayerUrls, extra: Html | null = null): Html {
-  return html`<section id="player" data-recording-id="${r.id}" data-audio-url="/api/recordings/${r.id}/audio" data-meta-url="${urls.meta}" data-notes-url="${urls.notes}" data-duration-ms="${r.durationMs}" data-channels="${r.channels}">
+  return html`<section id="player" data-recording-id="${r.id}" data-audio-url="/api/recordings/${r.id}/audio" data-meta-url="${urls.meta}" ${urls.notes === null ? html`data-notes="off"` : html`data-notes-url="${urls.notes}"`} data-duration-ms="${r.durationMs}" data-channels="${r.channels}">
 <label for="unlock-passphrase">${t('show.unlock')}</label>
 <input id="unlock-passphrase" type="password" autocomplete="off">
 <label for="access-reason">${t('show.reason')}</label>

@@ -16,6 +16,7 @@ export interface RecordingShowModel {
   /** The evaluations of this call the viewer may open, and whether they may start one (issue 10). */
   evaluations: ReadonlyArray<{ id: string; evaluator: string; state: StateName; percent: number | null }>;
   canEvaluate: boolean;
+  calibrations: ReadonlyArray<{ id: string; lead: string; state: 'open' | 'closed' }>;
   /** Form ids to choose from when there is more than the default one. */
   forms: readonly string[];
 }
@@ -48,6 +49,10 @@ ${m.canListen ? html`${playerSection(t, r, { meta: `/api/recordings/${r.id}/meta
 ${m.evaluations.length === 0 ? html`<p>${t('eval.none')}</p>` : html`<ul id="recording-evaluations">${m.evaluations.map((e) => html`<li><a href="/evaluations/${e.id}">${e.evaluator}</a> — ${t(`eval.state.${e.state}`)}${e.percent !== null ? html` — ${(Math.round(e.percent * 10) / 10).toFixed(1)} %` : null}</li>`)}</ul>`}
 ${m.canEvaluate ? html`<form id="evaluation-start" method="post" action="/recordings/${r.id}/evaluations"><input type="hidden" name="_csrf" value="${ctx.csrf}">${m.forms.length > 1 ? html`<label for="evaluation-form-id">${t('eval.chooseForm')}</label> <select id="evaluation-form-id" name="form">${m.forms.map((f) => html`<option value="${f}"${f === 'default' ? html` selected` : null}>${f}</option>`)}</select> ` : null}<button type="submit">${t('eval.start')}</button></form>` : null}
 </section>
+${m.canEvaluate ? html`<section aria-labelledby="cals-h"><h2 id="cals-h">${t('cal.list')}</h2>
+${m.calibrations.length === 0 ? null : html`<ul id="recording-calibrations">${m.calibrations.map((c) => html`<li><a href="/calibrations/${c.id}">${c.lead}</a> — ${t(`cal.state.${c.state}`)}</li>`)}</ul>`}
+<form id="calibration-start" method="post" action="/recordings/${r.id}/calibrations"><input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">${t('cal.start')}</button></form>
+</section>` : null}
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('show.audit')}</h2>
 ${auditTable(t, m.trail, false)}
 </section>`;

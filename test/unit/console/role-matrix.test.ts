@@ -54,6 +54,10 @@ const EXPECTED: Record<string, string> = {
   'GET /quality/forms': 'qa',
   'GET /quality/forms/:id/:version': 'qa',
   'POST /quality/forms': 'qa',
+  'POST /recordings/:id/calibrations': 'qa supervisor',
+  'GET /calibrations/:id': 'qa supervisor',
+  'POST /calibrations/:id/answers': 'qa supervisor',
+  'POST /calibrations/:id/close': 'qa supervisor',
   'GET /quality': 'qa supervisor',
   'GET /quality.csv': 'qa supervisor',
 };
@@ -107,6 +111,9 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
     case 'POST /evaluations/:id/answers': return { form: { action: 'save' } };
     case 'POST /evaluations/:id/step': return { form: { event: 'release' } };
     case 'POST /quality/forms': return { form: { json: '{' } };
+    case 'POST /recordings/:id/calibrations': return { form: {} };
+    case 'POST /calibrations/:id/answers': return { form: { action: 'save' } };
+    case 'POST /calibrations/:id/close': return { form: {} };
     default: return {};
   }
 }

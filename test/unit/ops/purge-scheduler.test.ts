@@ -28,7 +28,7 @@ class FakeClock implements SchedulerClock {
   }
 }
 
-const report = (): PurgeReport => ({ dryRun: false, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, evaluationsPurged: 0, aborted: false });
+const report = (): PurgeReport => ({ dryRun: false, purged: [], held: [], failed: [], resumed: 0, objectionsExpired: 0, evaluationsPurged: 0, calibrationsPurged: 0, aborted: false });
 const local = (y: number, mo: number, d: number, h: number, mi: number) => new Date(y, mo - 1, d, h, mi);
 
 test('nextDailyRun: later today, or tomorrow once the time has passed (local time)', () => {
