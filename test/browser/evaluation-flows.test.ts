@@ -12,6 +12,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cspRefusals } from './support/chromium.js';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.js';
@@ -24,6 +26,8 @@ const KEY_PASS = { rita: 'rita personal passphrase', bob: 'bob personal passphra
 let stack: ConsoleStack;
 const browsers = new Browsers(() => stack);
 let evaluationUrl = '';
+/** Where the flow leaves its screenshot of the dashboard (docs/images/dashboard.png is a copy of one). */
+const SCREENSHOT = process.env.CALLVAULT_SCREENSHOT ?? join(tmpdir(), 'callvault-dashboard.png');
 
 before(async () => {
   stack = await startConsoleStack([
@@ -39,18 +43,25 @@ after(async () => {
   await stack?.stop();
 });
 
-/** Checks the answer to every question of the default form: full marks, or the worst for those in `fail`. */
-async function answerAll(page: Page, fail: readonly string[] = []): Promise<void> {
+/** Checks the answer to every question of the default form: full marks, or the worst for those in `fail` (with a comment where the form has comment fields). */
+async function answerAll(page: Page, fail: readonly string[] = [], comments = true): Promise<void> {
   for (const q of DEFAULT_FORM.sections.flatMap((s) => s.questions)) {
     const bad = fail.includes(q.id);
     const value = q.kind === 'yes-no' ? (bad ? 'no' : 'yes') : q.kind === 'scale' ? String(bad ? q.min : q.max)
       : [...q.options].sort((a, b) => (bad ? a.points - b.points : b.points - a.points))[0]!.id;
     await page.check(`input[name="a.${q.id}"][value="${value}"]`);
-    if (bad) await page.fill(`#c-${q.id}`, 'not done on this call');
+    if (bad && comments) await page.fill(`#c-${q.id}`, 'not done on this call');
   }
 }
 
 const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
+
+/** agent1's row of the quality dashboard as its cells' text: [agent, evaluations, score, critical, fatal, team, verdict]. */
+async function dashboardRow(page: Page): Promise<string[]> {
+  await page.goto(`${stack.url}/quality`);
+  const row = page.locator('#quality-agents tbody tr', { hasText: 'agent1' });
+  return (await row.locator('th, td').allTextContents()).map((c) => c.trim());
+}
 
 test('rita and bob make their keys; the admin grants them the quality purpose', async () => {
   for (const user of ['rita', 'bob'] as const) {
@@ -95,6 +106,9 @@ test('rita evaluates the real agent call while listening: her note about a quest
   assert.match(await text(page, '#evaluation-score'), /100\.0 %/);
   assert.match(await text(page, '#evaluation-notes'), /\[.*Greeting.*\] greeting said over the caller — rita/);
   await noSeriousAxe(page, 'evaluation (submitted)');
+  // The dashboard counts it from its submission on.
+  assert.deepEqual((await dashboardRow(page)).slice(0, 3), ['agent1', '1', '100.0%']);
+  await noSeriousAxe(page, 'quality dashboard');
   assert.deepEqual(cspRefusals(browser.errors), []);
 });
 
@@ -133,6 +147,10 @@ test('bob, not the author, rescores the dispute; alice sees the new score and he
   const percent = Number(/(\d+\.\d) %/.exec(score)![1]);
   assert.ok(percent < 100, `the rescore lowered the score: ${score}`);
   assert.match(await text(page, '#evaluation-history'), /Rescore — bob \(was 100\.0 %\)/);
+  assert.deepEqual((await dashboardRow(page)).slice(0, 3), ['agent1', '1', `${percent.toFixed(1)}%`], 'the dashboard follows the rescore');
+  // The picture in the README: the dashboard as a reviewer sees it after this flow.
+  await page.setViewportSize({ width: 1200, height: 1400 });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   const alice = await browsers.signIn('alice');
   await alice.page.goto(`${stack.url}/me`);
@@ -142,4 +160,38 @@ test('bob, not the author, rescores the dispute; alice sees the new score and he
   await Promise.all([alice.page.waitForURL(/done=acknowledge/), alice.page.click('#step-acknowledge button[type=submit]')]);
   assert.match(await text(alice.page, '#evaluation-state'), /acknowledged/);
   assert.equal(await alice.page.locator('#step-dispute').count(), 0, 'one dispute per evaluation');
+});
+
+test('calibration with two evaluators on the real call: blind while open, then the report shows bob\'s deviation from rita\'s reference', async () => {
+  const rita = await browsers.signIn('rita');
+  await rita.page.goto(`${stack.url}/recordings/${stack.agentRow!.id}`);
+  await Promise.all([rita.page.waitForURL(/\/calibrations\/cal-[0-9a-f]{24}$/), rita.page.click('#calibration-start button[type=submit]')]);
+  const url = rita.page.url();
+  await noSeriousAxe(rita.page, 'calibration (open)');
+  // Both hear the call in their browser; the player has no notes here.
+  await watchPlayer(rita.page);
+  await rita.page.fill('#unlock-passphrase', KEY_PASS.rita);
+  await rita.page.click('#play-button');
+  await waitPlaying(rita.page);
+  assert.equal(await rita.page.locator('.cv-notes').isVisible(), false, 'no notes in a blind calibration');
+  await answerAll(rita.page);
+  await Promise.all([rita.page.waitForURL(/done=submitted/), rita.page.click('#calibration-form button[value=submit]')]);
+
+  const bob = await browsers.signIn('bob');
+  await bob.page.goto(url);
+  assert.equal(await bob.page.locator('#calibration-form input[type=radio]:checked').count(), 0, 'bob sees none of rita\'s answers');
+  assert.match(await text(bob.page, '#calibration-participants'), /rita \(reference\) — submitted/);
+  await watchPlayer(bob.page);
+  await bob.page.fill('#unlock-passphrase', KEY_PASS.bob);
+  await bob.page.click('#play-button');
+  await waitPlaying(bob.page);
+  await answerAll(bob.page, ['greeting'], false);
+  await Promise.all([bob.page.waitForURL(/done=submitted/), bob.page.click('#calibration-form button[value=submit]')]);
+  assert.equal(await bob.page.locator('#calibration-report-h, #cal-report-h').count(), 0, 'no report before the lead closes');
+
+  await rita.page.goto(url);
+  await Promise.all([rita.page.waitForURL(/done=closed/), rita.page.click('#calibration-close button[type=submit]')]);
+  assert.match(await text(rita.page, '#calibration-summary'), /bob/);
+  assert.match(await text(rita.page, '#cal-q-greeting'), /-100\.0/);
+  await noSeriousAxe(rita.page, 'calibration (report)');
 });
