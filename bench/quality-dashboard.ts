@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/index.js';
@@ -169,7 +169,8 @@ const PERIODS: Array<[string, string, string]> = [
 const row = (name: string, t: number[], extra = '') => console.log(name.padEnd(48) + pct(t, 50).toFixed(1).padStart(9) + pct(t, 99).toFixed(1).padStart(9) + (extra === '' ? '' : `  ${extra}`));
 const header = (title: string, last: string) => console.log(`\n${title}\n` + 'shape'.padEnd(48) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + `  ${last}`);
 
-header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each (other work was running on this machine)`, 'groups  plan');
+console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared with other work: read p99 with that in mind)`);
+header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each`, 'groups  plan');
 const east = config.console!.teams.east!;
 for (const [pname, from, to] of PERIODS) {
   for (const [scope, lines] of [['every line', null], ['2 lines', east]] as const) {
@@ -227,5 +228,6 @@ for (const [name, user, url] of cases) {
   for (let i = 0; i < RUNS; i++) { const r = await get(user, url); t.push(r.ms); bytes = r.bytes; }
   row(name, t, bytes.toLocaleString('en'));
 }
+console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 await app.close();
 index.close();
