@@ -3,6 +3,7 @@ import type { RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
 import { meView, type LineWindow, type MyEvaluations } from '../views/me.js';
 import { evaluationsReleasedTo, releasedMean } from '../../index/quality-store.js';
+import { periodTable, renderPeriodTable } from '../../ops/window-table.js';
 
 export const meShow: RouteSpec = {
   method: 'GET', url: '/me', access: 'me.read', kind: 'page',
@@ -14,11 +15,13 @@ export const meShow: RouteSpec = {
     }));
     let ownRate: number | null = null;
     let team: string | null = null;
+    let agentId: string | null = null;
     if (viewer.agentHash !== null && app.hasher !== null) {
-      for (const [agentId, agent] of Object.entries(app.config.agents.byId)) {
-        if (app.hasher.hex('agent', agentId) !== viewer.agentHash) continue;
+      for (const [id, agent] of Object.entries(app.config.agents.byId)) {
+        if (app.hasher.hex('agent', id) !== viewer.agentHash) continue;
         if (agent.rate !== undefined) ownRate = agent.rate;
         team = agent.team ?? null;
+        agentId = id;
       }
     }
     let evaluations: MyEvaluations | null = null;
@@ -33,6 +36,8 @@ export const meShow: RouteSpec = {
         team: team === null ? null : { name: team, ...releasedMean(app.index.db, members, since) },
       };
     }
-    return reply.type('text/html; charset=utf-8').send(meView(pageContext(app, req), lines, ownRate, evaluations));
+    // What `callvault windows --agent` prints: the periods this person may be recorded or listened to.
+    const periods = renderPeriodTable(periodTable(app.config, agentId !== null ? { kind: 'agent', agent: agentId, team } : { kind: 'everyone' }), req.cv.lang);
+    return reply.type('text/html; charset=utf-8').send(meView(pageContext(app, req), lines, ownRate, evaluations, periods));
   },
 };

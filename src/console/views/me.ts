@@ -30,12 +30,13 @@ ${m.list.length === 0 ? html`<p>${t('me.noEvaluations')}</p>` : html`<table id="
 </section>`;
 }
 
-export function meView(ctx: PageContext, lines: readonly LineWindow[], ownRate: number | null, evaluations: MyEvaluations | null = null): string {
+export function meView(ctx: PageContext, lines: readonly LineWindow[], ownRate: number | null, evaluations: MyEvaluations | null = null, periods: readonly string[] = []): string {
   const { t } = ctx;
   const pct = (r: number | null) => (r === null ? '—' : `${Math.round(r * 1000) / 10}%`);
   return layout(ctx, t('me.title'), html`<h2>${t('me.lines')}</h2>
 <table id="me-lines"><thead><tr><th scope="col">${t('rec.line')}</th><th scope="col">mode</th><th scope="col">${t('rec.purpose')}</th><th scope="col">%</th></tr></thead>
 <tbody>${lines.map((l) => html`<tr><td>${l.line}</td><td>${l.mode}</td><td>${l.purpose}</td><td>${pct(l.rate)}</td></tr>`)}</tbody></table>
 ${ownRate !== null ? html`<p id="me-rate">${t('me.rate')}: ${pct(ownRate)}</p>` : null}
+${periods.length > 0 ? html`<section aria-labelledby="me-windows-h"><h2 id="me-windows-h">${t('me.windows')}</h2><pre id="me-windows">${periods.join('\n')}</pre></section>` : null}
 ${evaluations !== null ? evaluationsBlock(ctx, evaluations) : null}`).text;
 }

@@ -106,7 +106,12 @@ test('an evaluation from draft to acknowledged and void, in the console, each st
 
     // Before release the agent does not know it exists; another agent never does; a supervisor of another team neither.
     assert.equal((await w.request(b.alice, 'GET', url)).statusCode, 404);
-    assert.doesNotMatch((await w.request(b.alice, 'GET', '/me')).body, new RegExp(id));
+    const mine = (await w.request(b.alice, 'GET', '/me')).body;
+    assert.doesNotMatch(mine, new RegExp(id));
+    // The agent is told when they may be recorded or listened to: callvault windows for their id and team.
+    const windows = /<pre id="me-windows">([\s\S]*?)<\/pre>/.exec(mine)?.[1] ?? '';
+    assert.match(windows, /agent1 \(team support\)/);
+    assert.match(windows, /line support: about 25% of calls/);
     assert.equal((await w.request(b.sam, 'GET', url)).statusCode, 404);
     assert.equal((await w.request(b.sam, 'POST', `${url}/step`, { form: { event: 'release' } })).statusCode, 404);
 
