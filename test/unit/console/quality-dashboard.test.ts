@@ -157,7 +157,7 @@ test('team figures, KPI verdicts from the configured targets, heat map and trend
   assert.match(heat, /stroke="#c05600" stroke-width="3"/);
   // Trend: weeks start on Monday; agent-1 has one evaluation in each of the two weeks.
   const trend = /<svg id="chart-trend".*?<\/svg>/s.exec(res.body)![0];
-  assert.match(trend, />2026-11-02<\/text>.*>2026-11-09<\/text>/s);
+  assert.match(trend, />2026-11-02<\/tspan>.*>2026-11-09<\/tspan>/s);
   assert.match(trend, new RegExp(`>agent-1</text>.*?>${pct(total('perfect'))} n=1</text>.*?>${pct(total('noClosing'))} n=1</text>`, 's'));
   assert.match(res.body, /<svg id="chart-teams"[^>]*role="img"/);
   assert.match(res.body, /<svg id="chart-criteria"/);
@@ -220,7 +220,7 @@ test('a bad query is a 400 that says what is wrong; the default period is the la
   assert.deepEqual([bucketOf({ from: '2026-09-01', to: '2026-11-30' }), bucketOf({ from: '2026-09-01', to: '2026-12-01' })], ['week', 'month']);
   const year = await w.request(b.get('quentin')!, 'GET', '/quality?from=2026-01-01&to=2026-12-31');
   assert.match(year.body, /<h2>Trend per agent and month/);
-  assert.match(/<svg id="chart-trend".*?<\/svg>/s.exec(year.body)![0], />2026-10<\/text>.*>2026-11<\/text>/s);
+  assert.match(/<svg id="chart-trend".*?<\/svg>/s.exec(year.body)![0], />2026-10<\/tspan>.*>2026-11<\/tspan>/s);
   assert.deepEqual(periodOf(undefined, '2026-03-01', new Date('2026-12-02T23:00:00Z')), { from: '2026-02-02', to: '2026-03-01' });
 });
 
