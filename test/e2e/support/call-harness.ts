@@ -308,7 +308,8 @@ export async function waitForSpool(spool: string, recordingId: string, timeoutMs
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    await sleep(100);
+    // Often: with an archiving daemon a short file can leave the spool some 50 ms after its hand-off.
+    await sleep(10);
   }
   assert.fail(`no spool metadata for ${recordingId} within ${timeoutMs} ms`);
 }
