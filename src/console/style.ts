@@ -25,7 +25,7 @@ fieldset { border: 1px solid #c8c8c8; margin: 0 0 1rem; }
 .message { padding: .5rem; border-left: 4px solid #b00020; background: #fdecee; }
 .ok { border-left-color: #1b5e20; background: #e8f5e9; }
 .chart { max-width: 100%; height: auto; }
-.chart text { font-size: 12px; fill: #1a1a1a; }
+.chart text { font-size: 12px; }
 .skip { position: absolute; left: -10000px; }
 .skip:focus { position: static; }
 `;
