@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3';
 import { appendAudit } from './audit-log.js';
 import { getOpsRecording } from './ops-rows.js';
-import { getFormVersion } from './quality-store.js';
+import { getFormVersion, markFormUsed } from './quality-store.js';
 import { evaluationDeadline, evaluationPurgeDecision } from '../policy/retention.js';
 import { calibrationReport, withoutCommentRules, type CalibrationReport } from '../quality/calibration.js';
 import { scoreEvaluation, type Answer, type AnswerProblem } from '../quality/scoring.js';
@@ -46,8 +46,7 @@ export function createCalibration(db: Database, c: { id: string; recordingId: st
     const rec = getOpsRecording(db, c.recordingId);
     if (rec === null) return { created: false, reason: 'unknown-recording' };
     const at = c.now.toISOString();
-    const used = db.prepare('UPDATE quality_form_versions SET first_used_at = COALESCE(first_used_at, ?) WHERE form_id = ? AND version = ?').run(at, c.form.id, c.form.version);
-    if (used.changes === 0) return { created: false, reason: 'unknown-form' };
+    if (!markFormUsed(db, c.form, at)) return { created: false, reason: 'unknown-form' };
     db.prepare(`INSERT INTO quality_calibrations (id, recording_id, form_id, form_version, line, call_started_at, lead, state, created_at, retention_until)
       VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`).run(c.id, c.recordingId, c.form.id, c.form.version, rec.line, rec.startedAt, c.lead, at, evaluationDeadline(c.now).toISOString());
     appendAudit(db, { actor: c.lead, action: 'calibration.create', recordingId: c.recordingId, at: c.now, details: { calibration: c.id, form: c.form.id, version: c.form.version } });

@@ -56,6 +56,11 @@ export function getFormVersion(db: Database, id: string, version: number): Evalu
   return r.form;
 }
 
+/** Freezes a form version at its first use (an evaluation or a calibration); false when there is no such version. */
+export function markFormUsed(db: Database, form: { id: string; version: number }, at: string): boolean {
+  return db.prepare('UPDATE quality_form_versions SET first_used_at = COALESCE(first_used_at, ?) WHERE form_id = ? AND version = ?').run(at, form.id, form.version).changes > 0;
+}
+
 export interface NewEvaluation {
   id: string;
   recordingId: string;
@@ -72,8 +77,7 @@ export function createEvaluation(db: Database, e: NewEvaluation): CreateResult {
     const rec = getOpsRecording(db, e.recordingId);
     if (rec === null) return { created: false, reason: 'unknown-recording' };
     const at = e.now.toISOString();
-    const used = db.prepare('UPDATE quality_form_versions SET first_used_at = COALESCE(first_used_at, ?) WHERE form_id = ? AND version = ?').run(at, e.form.id, e.form.version);
-    if (used.changes === 0) return { created: false, reason: 'unknown-form' };
+    if (!markFormUsed(db, e.form, at)) return { created: false, reason: 'unknown-form' };
     const state: EvaluationState = { state: 'draft' };
     db.prepare(`INSERT INTO quality_evaluations (id, recording_id, form_id, form_version, agent_hash, caller_hash, line, call_started_at, evaluator, state, state_detail, created_at, updated_at, retention_until)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)

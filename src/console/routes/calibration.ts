@@ -17,13 +17,12 @@ import {
   type Calibration,
 } from '../../index/calibration-store.js';
 import { getOpsRecording, type OpsRecording } from '../../index/ops-rows.js';
-import { currentForm, getFormVersion } from '../../index/quality-store.js';
-import { DEFAULT_FORM } from '../../quality/default-form.js';
+import { getFormVersion } from '../../index/quality-store.js';
 import { badRequest, notFound, stepRefused } from '../refusal.js';
 import { inScope, scopeOf } from '../roles.js';
 import { calibrationView } from '../views/calibration.js';
 import { answersFromFields, problemsText } from './evaluation-answers.js';
-import { recordingParams, visibleRecording } from './recording-access.js';
+import { recordingAndForm, startOnRecordingSchema } from './evaluation-create.js';
 
 const CALIBRATION_ID = /^cal-[0-9a-f]{24}$/;
 const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 40 } } } as const;
@@ -40,13 +39,11 @@ function visibleCalibration(app: ConsoleApp, viewer: ConsoleUser, id: string): {
 
 export const calibrationCreate: RouteSpec = {
   method: 'POST', url: '/recordings/:id/calibrations', access: 'evaluations.score', kind: 'page',
-  schema: { params: recordingParams, body: { type: 'object', required: ['_csrf'], properties: { _csrf: { type: 'string' }, form: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } } } },
+  schema: startOnRecordingSchema,
   async handler(app, req, reply) {
     const viewer = viewerOf(req);
-    const rec = visibleRecording(app, viewer, (req.params as { id: string }).id);
     const now = app.now();
-    const form = currentForm(app.index.db, (req.body as { form?: string }).form ?? DEFAULT_FORM.id, viewer.username, now);
-    if (form === null) throw notFound('form');
+    const { rec, form } = recordingAndForm(app, req, now);
     const id = `cal-${randomBytes(12).toString('hex')}`;
     const r = createCalibration(app.index.db, { id, recordingId: rec.id, form: { id: form.id, version: form.version }, lead: viewer.username, now });
     if (!r.created) throw notFound(r.reason === 'unknown-form' ? 'form' : 'recording');
