@@ -152,3 +152,30 @@ test('a session answers "started" and "confirmed" only once the journal on disk 
   assert.deepEqual(onDisk()?.pauses.map((p) => [p.endOffsetMs, p.outcome]), [[null, 'muted']], 'the open pause is on disk when "confirmed" goes out');
   await journal.flush();
 }));
+
+// What a daemon killed inside #writeFile leaves, step by step: the entry list() must then give.
+for (const [name, files, expected] of [
+  ['killed while the tmp of a later entry was written: the .json stands', { json: muted(1), tmp: '{"version":1,"record' }, muted(1)],
+  ['killed after the tmp, before the unlink: the .json stands (the later entry is lost, as before any rename)', { json: muted(1), tmp: muted(2) }, muted(1)],
+  ['killed between the unlink and the rename: the whole tmp is the entry', { json: null, tmp: muted(2) }, muted(2)],
+  ['killed while the first entry was written: a torn tmp alone is no entry', { json: null, tmp: '{"version":1,"record' }, null],
+] as const) {
+  test(`journal left by a kill: ${name}`, withDir(async (storage) => {
+    const dir = join(storage, 'run', 'active');
+    mkdirSync(dir, { recursive: true });
+    const text = (v: unknown): string => typeof v === 'string' ? v : JSON.stringify(entry(ID, v as JournalEntry['pauses']));
+    if (files.json !== null) writeFileSync(join(dir, `${ID}.json`), text(files.json));
+    writeFileSync(join(dir, `${ID}.json.tmp`), text(files.tmp));
+    const j = new RecordingJournal(storage);
+    assert.deepEqual(j.list().map((e) => e.pauses), expected === null ? [] : [expected]);
+    await j.remove(ID);
+    assert.deepEqual(readdirSync(dir), [], 'remove() takes the leftover tmp too');
+  }));
+}
+
+test('a tmp whose entry names another recording is not taken for this one', withDir(async (storage) => {
+  const dir = join(storage, 'run', 'active');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${ID}.json.tmp`), JSON.stringify(entry(OTHER)));
+  assert.deepEqual(new RecordingJournal(storage).list(), []);
+}));
