@@ -102,45 +102,53 @@ async function checkListener(config: ResolvedConfig, nowMs: number): Promise<Doc
   return fail(name, `${listen}: ${err.code ?? err.message}`, 'check the listen address in the config');
 }
 
-/** manager.conf's text for the checks below, or the check to report instead. */
-function readManagerConf(name: string, config: ResolvedConfig, path: string | undefined): { file: string; text: string } | DoctorCheck {
-  if (config.pbx.type !== 'asterisk') return skip(name, 'not an Asterisk deployment');
+/**
+ * The AMI user's section of manager.conf, read and parsed once for the two
+ * checks below; or, when it cannot be had, how each check reports that
+ * (same reason, under the check's own name).
+ */
+type ManagerSection =
+  | { kind: 'section'; file: string; username: string; user: NonNullable<ReturnType<typeof managerUser>> }
+  | { kind: 'unavailable'; report: (name: string) => DoctorCheck };
+
+function readManagerSection(config: ResolvedConfig, path: string | undefined): ManagerSection {
+  if (config.pbx.type !== 'asterisk') return { kind: 'unavailable', report: (name) => skip(name, 'not an Asterisk deployment') };
   const file = path ?? (existsSync('/etc/asterisk/manager.conf') ? '/etc/asterisk/manager.conf' : undefined);
-  if (file === undefined) return skip(name, 'no manager.conf here (Asterisk on another host?); pass --manager-conf FILE to check a copy');
+  if (file === undefined) return { kind: 'unavailable', report: (name) => skip(name, 'no manager.conf here (Asterisk on another host?); pass --manager-conf FILE to check a copy') };
+  let text: string;
   try {
-    return { file, text: readFileSync(file, 'utf8') };
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    return fail(name, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'run the doctor as a user that can read it, or pass a copy with --manager-conf');
+    const detail = `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    return { kind: 'unavailable', report: (name) => fail(name, detail, 'run the doctor as a user that can read it, or pass a copy with --manager-conf') };
   }
+  const username = config.pbx.asterisk!.ami.username;
+  const user = managerUser(text, username);
+  if (user === null) return { kind: 'unavailable', report: (name) => fail(name, `${file} has no [${username}] section`, `add the [${username}] section shown in docs/operations.md ("Asterisk manager user")`) };
+  return { kind: 'section', file, username, user };
 }
 
-function checkManagerWrite(config: ResolvedConfig, path: string | undefined): DoctorCheck {
+function checkManagerWrite(config: ResolvedConfig, conf: ManagerSection): DoctorCheck {
   const name = 'manager.conf write classes';
-  const conf = readManagerConf(name, config, path);
-  if ('status' in conf) return conf;
-  const username = config.pbx.asterisk!.ami.username;
-  const user = managerUser(conf.text, username);
-  if (user === null) return fail(name, `${conf.file} has no [${username}] section`, `add the [${username}] section shown in docs/operations.md ("Asterisk manager user")`);
+  if (conf.kind === 'unavailable') return conf.report(name);
+  const { file, username, user } = conf;
   const starts = answerCanStart(Object.values(config.lines), answerRateCeiling(config.agents.byId, config.teams));
   const v = checkWriteClasses(user, starts);
   const fix = starts
     ? `in [${username}]: write = call,reporting,system (MixMonitor at answer); then \`manager reload\``
     : `in [${username}]: write = call,reporting; then \`manager reload\``;
-  if (v.level === 'fail') return fail(name, `${conf.file}: ${v.detail}`, fix);
-  return v.level === 'warn' ? warn(name, `${conf.file}: ${v.detail}`, fix) : ok(name, `${conf.file}: ${v.detail}`);
+  if (v.level === 'fail') return fail(name, `${file}: ${v.detail}`, fix);
+  return v.level === 'warn' ? warn(name, `${file}: ${v.detail}`, fix) : ok(name, `${file}: ${v.detail}`);
 }
 
-function checkManagerConf(config: ResolvedConfig, path: string | undefined): DoctorCheck {
-  const conf = readManagerConf('manager.conf dtmf filter', config, path);
-  if ('status' in conf) return conf;
-  const { file, text } = conf;
-  const username = config.pbx.asterisk!.ami.username;
-  const user = managerUser(text, username);
-  if (user === null) return fail('manager.conf dtmf filter', `${file} has no [${username}] section`, `add the [${username}] section shown in docs/operations.md ("Asterisk manager user")`);
+function checkManagerConf(conf: ManagerSection): DoctorCheck {
+  const name = 'manager.conf dtmf filter';
+  if (conf.kind === 'unavailable') return conf.report(name);
+  const { file, username, user } = conf;
   const v = checkDtmfExposure(user);
   const fix = `in [${username}]: read = system,call,agent,user (no dtmf, dialplan, agi or all) and add eventfilter(action(exclude),name(DTMFBegin)) = and eventfilter(action(exclude),name(DTMFEnd)) = (Asterisk < 21: eventfilter=!Event: DTMF*); then \`manager reload\``;
-  if (!v.ok) return fail('manager.conf dtmf filter', `${file}: ${v.detail}`, fix);
-  return v.level === 'ok' ? ok('manager.conf dtmf filter', `${file}: ${v.detail}`) : warn('manager.conf dtmf filter', `${file}: ${v.detail}`, fix);
+  if (!v.ok) return fail(name, `${file}: ${v.detail}`, fix);
+  return v.level === 'ok' ? ok(name, `${file}: ${v.detail}`) : warn(name, `${file}: ${v.detail}`, fix);
 }
 
 function checkHashKey(config: ResolvedConfig): DoctorCheck {
@@ -283,11 +291,12 @@ export async function runDoctor(config: ResolvedConfig, options: DoctorOptions =
   const storage = config.storage.dir;
   const recordingsLocal = config.pbx.type === 'asterisk' ? config.pbx.asterisk!.recordings.local : config.pbx.freeswitch!.recordings.local;
   const [pbx, listener] = await Promise.all([checkPbx(config, timeoutMs), checkListener(config, nowMs)]);
+  const manager = readManagerSection(config, options.managerConf);
   return [
     pbx,
     listener,
-    checkManagerConf(config, options.managerConf),
-    checkManagerWrite(config, options.managerConf),
+    checkManagerConf(manager),
+    checkManagerWrite(config, manager),
     checkHashKey(config),
     checkRecipientKeys(config),
     checkPrivateDir('storage directory', storage, `mkdir -p ${storage} && chown callvault: ${storage} && chmod 700 ${storage}`),

@@ -155,3 +155,28 @@ test('doctor: a fresh install (no spool yet, no index yet) passes; the spool is 
     w.cleanup();
   }
 });
+
+test('doctor: manager.conf read once, and both of its checks say why when the AMI user\'s section is missing or the file cannot be read', async () => {
+  const ami = await fakeAmi('callvault', 'test-secret');
+  const w = OpsWorld.create({ amiPort: ami.port });
+  w.open().close();
+  writeFileSync(join(w.dir, 'manager.conf'), '[someone-else]\nsecret = x\nread = system\n');
+  try {
+    for (const [file, detail] of [
+      [join(w.dir, 'manager.conf'), /manager\.conf has no \[callvault\] section/],
+      [w.dir, /cannot read .*: EISDIR/], // a directory: read fails, whoever runs the doctor
+    ] as const) {
+      const { code, checks } = await doctor(w, '--manager-conf', file);
+      assert.equal(code, 1);
+      for (const name of ['manager.conf dtmf filter', 'manager.conf write classes']) {
+        const c = checks.get(name)!;
+        assert.equal(c.status, 'fail', `${name}: ${c.detail}`);
+        assert.match(c.detail, detail, name);
+        assert.ok((c.fix ?? '').length > 0, `${name} says how to fix it`);
+      }
+    }
+  } finally {
+    await ami.close();
+    w.cleanup();
+  }
+});
