@@ -40,10 +40,9 @@ export function insertTrainingCopy(db: Database, c: NewTrainingCopy): void {
     const s = c.source;
     const inserted = insertRecording(db, {
       ...s, id: c.id, purpose: 'training', file: c.file, sizeBytes: c.sizeBytes, sha256: c.sha256, recipients: [...c.recipients],
-      retentionUntil: c.retentionUntil.toISOString(), archivedAt: c.now.toISOString(), status: 'archived', agents: agentsOf(db, s.id),
+      retentionUntil: c.retentionUntil.toISOString(), archivedAt: c.now.toISOString(), status: 'archived', agents: agentsOf(db, s.id), derivedFrom: s.id,
     });
     if (!inserted) throw new Error(`training copy ${c.id} already exists`);
-    db.prepare('UPDATE recordings SET derived_from = ? WHERE id = ?').run(s.id, c.id);
     appendAudit(db, { actor: c.actor, action: 'training.copy', recordingId: c.id, at: c.now,
       details: { from: s.id, fromPurpose: s.purpose, sha256: c.sha256, recipients: c.recipients.length, retentionUntil: c.retentionUntil.toISOString() } });
     appendAudit(db, { actor: c.actor, action: 'training.copied', recordingId: s.id, at: c.now, details: { copy: c.id } });

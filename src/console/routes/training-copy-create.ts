@@ -18,6 +18,8 @@ import { newRecordingId } from '../../calls/recording-id.js';
 import { StorageLayout } from '../../archive/storage-layout.js';
 import { ensurePrivateDir, removeIfPresent, writeFileDurable } from '../../archive/durable-fs.js';
 import { derivedFrom, insertTrainingCopy } from '../../index/training-store.js';
+import { agentsOf } from '../../index/recordings.js';
+import type { RecordingSidecar } from '../../archive/recording-sidecar.js';
 import { retentionDeadline } from '../../policy/retention.js';
 import { checkCopy, parseAgeHeader, type CopyProblem } from '../age-header.js';
 import { Refusal, notFound } from '../refusal.js';
@@ -89,16 +91,27 @@ export const trainingCopyCreate: RouteSpec = {
     const layout = new StorageLayout(app.config.storage.dir);
     const id = newRecordingId(now);
     const path = layout.recordingPath(id);
-    await ensurePrivateDir(layout.dirFor(id));
-    await writeFileDurable(path, body);
     const sha256 = createHash('sha256').update(body).digest('hex');
+    // As the archiver does: the file, then its sidecar (version 3, so `reindex` can rebuild the row and `verify` finds it whole), then the row.
+    const s = source;
+    const sidecar: RecordingSidecar = {
+      version: 3, id, pbx: s.pbx, callId: s.callId, linkedId: s.linkedId, line: s.line, purpose: 'training', decision: s.decision, consent: s.consent,
+      language: s.language, callerHash: s.callerHash, agentHash: s.agentHash, startedAt: s.startedAt, endedAt: s.endedAt, durationMs: s.durationMs,
+      channels: s.channels, sampleRate: s.sampleRate, bitrateBps: s.bitrateBps, sizeBytes: body.length, sha256, recipients: [...recipients], pauses: s.pauses,
+      file: `${id}.opus.age`, archivedAt: now.toISOString(), team: s.team, agents: agentsOf(app.index.db, s.id), derivedFrom: s.id,
+    };
+    await ensurePrivateDir(layout.dirFor(id));
+    await ensurePrivateDir(layout.tmpDir);
     try {
+      await writeFileDurable(path, body, layout.tmpRecordingPath(id));
+      await writeFileDurable(layout.sidecarPath(id), JSON.stringify(sidecar, null, 2) + '\n', join(layout.tmpDir, `${id}.json.tmp`));
       insertTrainingCopy(app.index.db, {
         source, id, file: layout.relative(path), sizeBytes: body.length, sha256, recipients,
         retentionUntil: retentionDeadline('training', now, app.config.retention), actor: viewer.username, now,
       });
     } catch (err) {
       // No row, no file: a copy the index does not know would outlive every retention.
+      await removeIfPresent(layout.sidecarPath(id));
       await removeIfPresent(path);
       throw err;
     }

@@ -21,6 +21,8 @@ import { recordingsByCallerHashes, activeHoldIds } from '../../../src/index/subj
 import { placeHolds, releaseHolds } from '../../../src/index/hold-queries.js';
 import { purgeDue } from '../../../src/ops/purge.js';
 import { SESSION_COOKIE } from '../../../src/console/session-cookie.js';
+import { parseSidecar, sidecarToRow } from '../../../src/archive/recording-sidecar.js';
+import { verifyArchive } from '../../../src/archive/verify.js';
 
 const DAY_MS = 86_400_000;
 let w: ConsoleWorld;
@@ -126,6 +128,12 @@ test('a trainer copies a quality recording: a training recording derived from it
   assert.equal(copy.retentionUntil, new Date(w.clock + 183 * DAY_MS).toISOString(), 'from the copy\'s creation, not the call');
   assert.deepEqual(readFileSync(w.ops.layout.absolute(copy.file)), Buffer.from(body), 'stored as sent');
   assert.equal(parseAgeHeader(readFileSync(w.ops.layout.absolute(copy.file)))?.stanzas.length, 1);
+  // Its sidecar (version 3) rebuilds the same row, derivation included; `verify` finds the copy whole.
+  const sidecar = parseSidecar(readFileSync(w.ops.layout.sidecarPath(copyId), 'utf8'), copyId);
+  assert.deepEqual([sidecar.version, sidecar.derivedFrom, sidecar.sha256, sidecar.purpose], [3, source, copy.sha256, 'training']);
+  assert.equal(sidecarToRow(sidecar, copy.file, copy.retentionUntil).derivedFrom, source);
+  const verified = await verifyArchive({ index: w.index, layout: w.ops.layout, ids: [copyId] });
+  assert.deepEqual([verified.ok, verified.issues], [[copyId], []]);
   const made = w.index.listAudit(copyId).find((a) => a.action === 'training.copy')!;
   assert.equal(made.actor, 'tess');
   assert.equal(made.details.from, source);
