@@ -102,6 +102,18 @@ test('copies the server can tell are wrong are refused with a clear message, and
   assert.equal(w.index.listRecordings({ purpose: 'training' }).length, 0, 'nothing stored');
 });
 
+test('a trainer with teams reaches the quality calls of their lines only; without a team, training only', async () => {
+  const otherLine = w.ops.add(w.index, { purpose: 'quality', line: 'sales' });
+  assert.equal((await w.request(b.tess!, 'GET', `/recordings/${source}`)).statusCode, 200);
+  assert.match((await w.request(b.tess!, 'GET', `/recordings/${source}`)).body, /id="training-copy"/);
+  assert.equal((await w.request(b.tess!, 'GET', `/recordings/${otherLine}`)).statusCode, 404);
+  assert.equal((await w.request(b.tom!, 'GET', `/recordings/${source}`)).statusCode, 404);
+  // QA hears the call but is offered no copy.
+  assert.doesNotMatch((await w.request(b.quinn!, 'GET', `/recordings/${source}`)).body, /id="training-copy"/);
+  const cut = await postCopy(b.tess!, otherLine, new Uint8Array(10));
+  assert.equal(cut.statusCode, 404);
+});
+
 test('who may copy: a trainer in scope holding both keys; not without the training grant, not out of scope, not another role', async () => {
   const body = await encryptTo([RECIPIENT], plain);
   const noTraining = await postCopy(b.tara!, source, body);
