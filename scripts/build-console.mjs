@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src/console/browser');
 const out = join(root, 'dist/console');
-const ENTRIES = ['decrypt-worker', 'keys', 'grant', 'player'];
+const ENTRIES = ['decrypt-worker', 'keys', 'grant', 'player', 'training-copy'];
 
 /**
  * wavesurfer.js writes its shadow-root styles as a <style> element, which

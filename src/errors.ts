@@ -110,6 +110,7 @@ export const catalogue = {
   CV_ERR_CONSOLE_NOT_FOUND: { message: 'no such %s', hint: 'check the address; you only see what your role and teams allow' },
   CV_ERR_CONSOLE_BAD_REQUEST: { message: 'invalid request: %s', hint: 'fix the field named in the message' },
   CV_ERR_CONSOLE_EVALUATION_STEP: { message: 'this evaluation step is refused: %s', hint: 'reload the evaluation: its state, your role, or who you are to it does not allow this step (docs/quality.md, "Lifecycle")' },
+  CV_ERR_CONSOLE_TRAINING_COPY: { message: 'the training copy is refused: %s', hint: 'make the copy from the recording page: the browser decrypts it and encrypts it to the training recipients of archive.recipients.training only (docs/quality.md, "Training")' },
   CV_ERR_CONSOLE_KEY_EXISTS: { message: 'user %s already has a personal key', hint: 'an admin resets it with `callvault user reset NAME` (this also deletes the user\'s grants)' },
   CV_ERR_CONSOLE_NO_KEY: { message: 'user %s has no personal key yet', hint: 'the user signs in once and creates a key on the Keys page; grant afterwards' },
   CV_ERR_CONSOLE_THROTTLED: { message: 'too many failed sign-ins: try again after %s', hint: 'wait, or ask an admin to check the audit log for attacks on this account or address' },

@@ -14,9 +14,13 @@ import { RECORDING_ID, pauseSchema } from './spool-metadata.js';
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const instant = z.iso.datetime({ offset: true });
 
-/** Version 2 (issue 8): adds the team and every agent heard, as keyed hashes. */
+/**
+ * Version 2 (issue 8): adds the team and every agent heard, as keyed hashes.
+ * Version 3 (training, issue 10): a training copy made in the console, with
+ * version 2's fields and `derivedFrom`, the recording it was copied from.
+ */
 export const sidecarSchema = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   id: z.string().regex(RECORDING_ID),
   pbx: z.string().min(1),
   callId: z.string().min(1),
@@ -43,7 +47,10 @@ export const sidecarSchema = z.object({
   archivedAt: instant,
   team: z.string().min(1).max(64).nullable().optional(),
   agents: z.array(z.object({ agentHash: hex64, team: z.string().min(1).max(64).nullable(), offsetMs: z.number().int().min(0) }).strict()).optional(),
-}).strict().refine((s) => (s.version === 2) === (s.agents !== undefined), { message: 'agents is in version 2 and only there', path: ['agents'] });
+  derivedFrom: z.string().regex(RECORDING_ID).optional(),
+}).strict()
+  .refine((s) => (s.version >= 2) === (s.agents !== undefined), { message: 'agents is in versions 2 and 3 and only there', path: ['agents'] })
+  .refine((s) => (s.version === 3) === (s.derivedFrom !== undefined), { message: 'derivedFrom is in version 3 and only there', path: ['derivedFrom'] });
 
 export type RecordingSidecar = z.infer<typeof sidecarSchema>;
 

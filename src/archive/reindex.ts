@@ -66,7 +66,9 @@ export async function reindexArchive(o: ReindexOptions): Promise<ReindexReport> 
       report.problems.push({ kind: 'corrupt', id: sidecar.id, path: relRecording, detail: 'encrypted file does not match its sidecar (SHA-256 or size)' });
       continue;
     }
-    const deadline = o.retentionDeadline(sidecar.purpose, new Date(sidecar.endedAt)).toISOString();
+    // A training copy's retention counts from its making, not from the call (docs/quality.md, "Training").
+    const deadline = (sidecar.derivedFrom !== undefined
+      ? o.retentionDeadline(sidecar.purpose, new Date(sidecar.archivedAt)) : o.retentionDeadline(sidecar.purpose, new Date(sidecar.endedAt))).toISOString();
     const inserted = o.index.insertRecordingWithAudit(sidecarToRow(sidecar, relRecording, deadline), {
       actor: o.actor, action: 'reindex', recordingId: sidecar.id, details: { sha256: sidecar.sha256, file: relRecording },
     });

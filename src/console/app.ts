@@ -75,6 +75,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<FastifyInstance> 
     for (const [k, v] of new URLSearchParams(body as string)) if (!(k in out)) out[k] = v;
     done(null, out);
   });
+  // Ciphertext uploads (a training copy made in the browser): bytes as they came, the route's bodyLimit applies.
+  fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   fastify.addHook('onRequest', async (req, reply) => {
     reply.headers(headers);
@@ -160,6 +162,7 @@ function register(fastify: FastifyInstance, app: ConsoleApp, route: RouteSpec): 
     method: route.method,
     url: route.url,
     schema: route.schema,
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     // CSRF and Origin before schema validation: a forged request learns nothing from a 400.
     preValidation: async (req: FastifyRequest) => {
       if (route.method !== 'GET') checkUnsafe(app, req);

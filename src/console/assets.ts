@@ -10,7 +10,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CallvaultError } from '../errors.js';
 
-export const BUNDLE_ENTRIES = ['player', 'keys', 'grant', 'decrypt-worker'] as const;
+export const BUNDLE_ENTRIES = ['player', 'keys', 'grant', 'decrypt-worker', 'training-copy'] as const;
 export type BundleEntry = (typeof BUNDLE_ENTRIES)[number];
 
 export interface AssetFile { file: string; integrity: string }

@@ -68,6 +68,8 @@ export interface RouteSpec {
   /** Pages answer HTML and redirect to /login; the API answers JSON. */
   kind: 'page' | 'api';
   schema: FastifySchema;
+  /** Bytes a request body may have when more than the app's 4 MiB (a ciphertext upload). */
+  bodyLimit?: number;
   handler: (app: ConsoleApp, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 

@@ -18,6 +18,7 @@ const FR: Partial<Record<ErrorCode, Text>> = {
   CV_ERR_CONSOLE_NOT_FOUND: { message: 'introuvable (%s)', hint: 'vérifiez l’adresse ; vous ne voyez que ce que votre rôle et vos équipes permettent' },
   CV_ERR_CONSOLE_BAD_REQUEST: { message: 'requête invalide : %s', hint: 'corrigez le champ indiqué' },
   CV_ERR_CONSOLE_EVALUATION_STEP: { message: 'cette étape de l’évaluation est refusée : %s', hint: 'rechargez l’évaluation : son état, votre rôle ou votre place dans l’évaluation ne permet pas cette étape' },
+  CV_ERR_CONSOLE_TRAINING_COPY: { message: 'la copie de formation est refusée : %s', hint: 'faites la copie depuis la page de l’enregistrement : le navigateur la déchiffre et la chiffre pour les seuls destinataires de formation (archive.recipients.training)' },
   CV_ERR_CONSOLE_KEY_EXISTS: { message: 'l’utilisateur %s a déjà une clé personnelle', hint: 'un administrateur la réinitialise avec `callvault user reset NOM` (ce qui retire aussi ses accès)' },
   CV_ERR_CONSOLE_NO_KEY: { message: 'l’utilisateur %s n’a pas encore de clé personnelle', hint: 'il se connecte une fois et crée sa clé sur la page Ma clé ; accordez ensuite' },
   CV_ERR_CONSOLE_THROTTLED: { message: 'trop d’échecs de connexion : réessayez après %s', hint: 'patientez, ou demandez à un administrateur de consulter le journal d’audit' },

@@ -24,14 +24,17 @@ export type Capability =
   | 'evaluations.score' // start, score, submit, release, rescore evaluations (src/quality/evaluation-state.ts WHO)
   | 'evaluations.own'   // an agent's own released evaluations: read, acknowledge, dispute
   | 'forms.manage'      // evaluation forms: edit, import, export (the QA team owns its forms)
-  | 'quality.read';     // the quality dashboard and its CSV (figures over evaluations)
+  | 'quality.read'      // the quality dashboard and its CSV (figures over evaluations)
+  | 'training.manage'   // training copies, playlists, assignments, new hires' progress (trainers)
+  | 'training.learn';   // the playlists assigned to oneself: play them, report progress (new hires)
 
 const CAPABILITIES: Record<Role, readonly Capability[]> = {
   admin: ['users.manage', 'keys.own', 'status.read', 'me.read'],
   qa: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score', 'forms.manage'],
-  trainer: ['recordings.list', 'recordings.listen', 'keys.own', 'me.read'],
+  trainer: ['recordings.list', 'recordings.listen', 'keys.own', 'me.read', 'training.manage'],
   supervisor: ['recordings.list', 'recordings.listen', 'keys.own', 'status.read', 'me.read', 'evaluations.score'],
-  agent: ['me.read', 'keys.own', 'evaluations.own'],
+  // A new hire is an agent-role user: the playlists they are assigned are all they play (docs/decisions.md, "Training").
+  agent: ['me.read', 'keys.own', 'evaluations.own', 'training.learn'],
   compliance: ['recordings.list', 'audit.read', 'status.read', 'keys.own', 'me.read', 'subjects.find'],
 };
 
@@ -84,7 +87,10 @@ export function scopeOf(user: Scoped, teamLines: TeamLines): Scope {
     case 'admin':
     case 'agent': return { kind: 'none' };
     case 'qa': return user.purposes.length === 0 ? { kind: 'none' } : { kind: 'some', purposes: user.purposes, lines: teamLinesOrAny };
-    case 'trainer': return { kind: 'some', purposes: ['training'], lines: teamLinesOrAny };
+    // A trainer with teams also hears their teams' quality recordings, to pick exemplary calls
+    // and copy them to training; without a team, training only (no "all lines" for quality).
+    case 'trainer': return user.teams.length === 0 ? { kind: 'some', purposes: ['training'], lines: null }
+      : { kind: 'some', purposes: ['training', 'quality'], lines: linesOf(user.teams, teamLines) };
     // A supervisor without a team supervises nobody: no "all lines" default.
     case 'supervisor': return user.teams.length === 0 ? { kind: 'none' } : { kind: 'some', purposes: null, lines: linesOf(user.teams, teamLines) };
   }

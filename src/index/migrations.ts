@@ -463,6 +463,54 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: 'training: copies of recordings re-encrypted for training, playlists, assignments, progress',
+    // Owned by training (src/index/training-store.ts, docs/quality.md
+    // "Training"). A training copy is a recording row of purpose training
+    // whose derived_from names the recording it was made from; it keeps the
+    // call's line, agent and caller hash (subject requests and holds reach
+    // it) and its retention counts from the copy's creation (archived_at).
+    // Playlist items go with their copy (ON DELETE CASCADE): a purged copy
+    // leaves its playlists. Progress goes with the item or the assignment.
+    sql: `
+      ALTER TABLE recordings ADD COLUMN derived_from TEXT;
+      CREATE INDEX recordings_derived_from ON recordings (derived_from) WHERE derived_from IS NOT NULL;
+
+      CREATE TABLE training_playlists (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+        trainer     TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE training_playlist_items (
+        id            INTEGER PRIMARY KEY,
+        playlist_id   TEXT NOT NULL REFERENCES training_playlists (id) ON DELETE CASCADE,
+        ord           INTEGER NOT NULL CHECK (ord >= 0),
+        recording_id  TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+        note          TEXT CHECK (note IS NULL OR length(note) <= 2000),
+        added_at      TEXT NOT NULL,
+        UNIQUE (playlist_id, ord)
+      ) STRICT;
+      CREATE INDEX training_playlist_items_recording ON training_playlist_items (recording_id);
+      CREATE TABLE training_assignments (
+        playlist_id   TEXT NOT NULL REFERENCES training_playlists (id) ON DELETE CASCADE,
+        username      TEXT NOT NULL REFERENCES console_users (username) ON DELETE CASCADE,
+        assigned_by   TEXT NOT NULL,
+        assigned_at   TEXT NOT NULL,
+        PRIMARY KEY (playlist_id, username)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX training_assignments_user ON training_assignments (username);
+      CREATE TABLE training_progress (
+        item_id         INTEGER NOT NULL REFERENCES training_playlist_items (id) ON DELETE CASCADE,
+        username        TEXT NOT NULL REFERENCES console_users (username) ON DELETE CASCADE,
+        played_seconds  REAL NOT NULL CHECK (played_seconds >= 0),
+        completed_at    TEXT,
+        updated_at      TEXT NOT NULL,
+        PRIMARY KEY (item_id, username)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -63,6 +63,21 @@ export function activeHoldCount(db: Database, recordingId: string): number {
   return (db.prepare('SELECT COUNT(*) AS n FROM holds WHERE recording_id = ? AND released_at IS NULL').get(recordingId) as { n: number }).n;
 }
 
+/**
+ * SQL counting the active holds that keep recording `rec` (a table alias or
+ * name): its own, and for a training copy those of the recording it was made
+ * from, whose evidence the copy also is (docs/quality.md, "Training").
+ */
+export function coveringHoldsSql(rec: string): string {
+  return `(SELECT COUNT(*) FROM holds h WHERE h.released_at IS NULL AND (h.recording_id = ${rec}.id OR h.recording_id = ${rec}.derived_from))`;
+}
+
+/** Active holds that keep a recording from purge or erasure: its own and its source's (coveringHoldsSql). */
+export function coveringHoldCount(db: Database, recordingId: string): number {
+  const r = db.prepare(`SELECT ${coveringHoldsSql('recordings')} AS n FROM recordings WHERE id = ?`).get(recordingId) as { n: number } | undefined;
+  return r?.n ?? 0;
+}
+
 /** What an id given on the command line names. */
 export type Resolved =
   | { kind: 'recordings'; rows: OpsRecording[] }

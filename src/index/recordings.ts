@@ -12,6 +12,8 @@ interface SqlRow {
   started_at: string; ended_at: string; duration_ms: number; channels: number; sample_rate: number; bitrate_bps: number;
   size_bytes: number; sha256: string; recipients: string; pauses: string; retention_until: string; status: string;
   file: string; archived_at: string;
+  /** Index version 8: the recording a training copy was made from. */
+  derived_from?: string | null;
 }
 
 /** Normalises an instant to ISO-8601 UTC with milliseconds: the one text form the index stores. */
@@ -40,13 +42,13 @@ function toSql(r: NewRecording): SqlRow {
     started_at: isoUtc(r.startedAt), ended_at: isoUtc(r.endedAt), duration_ms: r.durationMs, channels: r.channels,
     sample_rate: r.sampleRate, bitrate_bps: r.bitrateBps, size_bytes: r.sizeBytes, sha256: r.sha256,
     recipients: JSON.stringify(r.recipients), pauses: JSON.stringify(r.pauses), retention_until: isoUtc(r.retentionUntil),
-    status: r.status ?? 'archived', file: r.file, archived_at: isoUtc(r.archivedAt),
+    status: r.status ?? 'archived', file: r.file, archived_at: isoUtc(r.archivedAt), derived_from: r.derivedFrom ?? null,
   };
 }
 
 const COLUMNS = ['id', 'pbx', 'call_id', 'linked_id', 'line', 'purpose', 'decision', 'consent', 'language', 'caller_hash',
   'agent_hash', 'team', 'started_at', 'ended_at', 'duration_ms', 'channels', 'sample_rate', 'bitrate_bps', 'size_bytes', 'sha256',
-  'recipients', 'pauses', 'retention_until', 'status', 'file', 'archived_at'] as const;
+  'recipients', 'pauses', 'retention_until', 'status', 'file', 'archived_at', 'derived_from'] as const;
 
 /**
  * Inserts a row. Returns false, changing nothing, when a row with this id

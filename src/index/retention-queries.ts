@@ -15,7 +15,7 @@ import type { Purpose } from '../policy/purpose.js';
 import { PURPOSES } from '../policy/purpose.js';
 import { RETENTION_CEILING_DAYS, purgeDecision, retentionDeadline, type PurgeDecision, type RetentionDays } from '../policy/retention.js';
 import { appendAudit } from './audit-log.js';
-import { activeHoldCount, getOpsRecording, type OpsRecording } from './ops-rows.js';
+import { coveringHoldCount, coveringHoldsSql, getOpsRecording, type OpsRecording } from './ops-rows.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,6 +24,8 @@ export interface PurgeCandidate {
   id: string;
   purpose: Purpose;
   endedAt: string;
+  /** When the retention clock started: the call's end, or for a training copy the copy's creation (archived_at). */
+  retentionFrom: string;
   retentionUntil: string;
   proofReceivedAt: string | null;
   purgeStartedAt: string | null;
@@ -32,8 +34,8 @@ export interface PurgeCandidate {
   holds: number;
 }
 
-const CANDIDATE_COLUMNS = `id, purpose, ended_at, retention_until, proof_received_at, purge_started_at, purge_reason,
-  (SELECT COUNT(*) FROM holds h WHERE h.recording_id = recordings.id AND h.released_at IS NULL) AS holds`;
+const CANDIDATE_COLUMNS = `id, purpose, ended_at, CASE WHEN derived_from IS NULL THEN ended_at ELSE archived_at END AS retention_from,
+  retention_until, proof_received_at, purge_started_at, purge_reason, ${coveringHoldsSql('recordings')} AS holds`;
 
 /**
  * Every recording that may be due at `now`: purges in progress, stored
@@ -46,26 +48,27 @@ const CANDIDATE_COLUMNS = `id, purpose, ended_at, retention_until, proof_receive
 export function purgeCandidates(db: Database, now: Date, days: RetentionDays): PurgeCandidate[] {
   const found = new Map<string, PurgeCandidate>();
   const add = (rows: unknown[]) => {
-    for (const r of rows as Array<{ id: string; purpose: Purpose; ended_at: string; retention_until: string; proof_received_at: string | null; purge_started_at: string | null; purge_reason: string | null; holds: number }>) {
-      found.set(r.id, { id: r.id, purpose: r.purpose, endedAt: r.ended_at, retentionUntil: r.retention_until, proofReceivedAt: r.proof_received_at, purgeStartedAt: r.purge_started_at, purgeReason: r.purge_reason, holds: r.holds });
+    for (const r of rows as Array<{ id: string; purpose: Purpose; ended_at: string; retention_from: string; retention_until: string; proof_received_at: string | null; purge_started_at: string | null; purge_reason: string | null; holds: number }>) {
+      found.set(r.id, { id: r.id, purpose: r.purpose, endedAt: r.ended_at, retentionFrom: r.retention_from, retentionUntil: r.retention_until, proofReceivedAt: r.proof_received_at, purgeStartedAt: r.purge_started_at, purgeReason: r.purge_reason, holds: r.holds });
     }
   };
   add(db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM recordings WHERE purge_started_at IS NOT NULL`).all());
   add(db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM recordings WHERE status IN ('archived', 'held') AND retention_until <= ?`).all(now.toISOString()));
-  const byPurpose = db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM recordings WHERE purpose = ? AND started_at <= ? AND ended_at <= ?`);
+  // A training copy's clock starts at its creation (archived_at), not at the call.
+  const byPurpose = db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM recordings WHERE purpose = ? AND started_at <= ? AND ended_at <= ? AND (derived_from IS NULL OR archived_at <= ?)`);
   for (const purpose of PURPOSES) {
     const d = Math.min(days[purpose], RETENTION_CEILING_DAYS[purpose]);
     const cutoff = new Date(now.getTime() - d * DAY_MS).toISOString();
-    add(byPurpose.all(purpose, cutoff, cutoff));
+    add(byPurpose.all(purpose, cutoff, cutoff, cutoff));
   }
   add(db.prepare(`SELECT ${CANDIDATE_COLUMNS} FROM recordings WHERE proof_received_at IS NOT NULL AND purpose = 'contract'`).all());
   return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The deadline that applies now: the stricter of the stored one and the current config's. */
-export function effectiveDeadline(row: Pick<OpsRecording, 'purpose' | 'endedAt' | 'retentionUntil'>, days: RetentionDays): Date {
+/** The deadline that applies now: the stricter of the stored one and the current config's (counted from `retentionFrom`, the call's end by default). */
+export function effectiveDeadline(row: Pick<OpsRecording, 'purpose' | 'endedAt' | 'retentionUntil'> & { retentionFrom?: string }, days: RetentionDays): Date {
   const stored = new Date(row.retentionUntil);
-  const current = retentionDeadline(row.purpose as Purpose, new Date(row.endedAt), days);
+  const current = retentionDeadline(row.purpose as Purpose, new Date(row.retentionFrom ?? row.endedAt), days);
   return stored.getTime() <= current.getTime() ? stored : current;
 }
 
@@ -96,7 +99,7 @@ export function beginPurge(db: Database, id: string, reason: string, now: Date):
     const row = getOpsRecording(db, id);
     if (row === null) return false;
     if (row.purgeStartedAt !== null) return true;
-    if (activeHoldCount(db, id) > 0) return false;
+    if (coveringHoldCount(db, id) > 0) return false;
     db.prepare('UPDATE recordings SET purge_started_at = ?, purge_reason = ? WHERE id = ? AND purge_started_at IS NULL').run(now.toISOString(), reason, id);
     return true;
   }).immediate();

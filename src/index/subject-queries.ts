@@ -5,7 +5,7 @@
  * each hash directly.
  */
 import type { Database } from 'better-sqlite3';
-import { opsFromSql, type OpsRecording } from './ops-rows.js';
+import { coveringHoldsSql, opsFromSql, type OpsRecording } from './ops-rows.js';
 
 export function recordingsByCallerHashes(db: Database, hashes: readonly string[]): OpsRecording[] {
   if (hashes.length === 0) return [];
@@ -17,7 +17,8 @@ export function recordingsByCallerHashes(db: Database, hashes: readonly string[]
 /** Tombstones are anonymous by design: a subject's purged recordings cannot be found again, which is the point. */
 export function activeHoldIds(db: Database, ids: readonly string[]): Set<string> {
   const held = new Set<string>();
-  const q = db.prepare('SELECT 1 FROM holds WHERE recording_id = ? AND released_at IS NULL LIMIT 1');
-  for (const id of ids) if (q.get(id) !== undefined) held.add(id);
+  // A training copy is held by its own holds and its source's (ops-rows.ts coveringHoldsSql).
+  const q = db.prepare(`SELECT ${coveringHoldsSql('recordings')} AS n FROM recordings WHERE id = ?`);
+  for (const id of ids) if (((q.get(id) as { n: number } | undefined)?.n ?? 0) > 0) held.add(id);
   return held;
 }

@@ -57,6 +57,8 @@ export type NewRecording = Omit<RecordingRow, 'status' | 'team'> & {
   team?: string | null;
   /** Every agent heard, in order; agentHash/team above are the first one's. */
   agents?: readonly RecordingAgentRow[];
+  /** A training copy: the recording it was made from (index version 8, docs/quality.md "Training"). */
+  derivedFrom?: string | null;
 };
 
 export interface RecordingFilter {

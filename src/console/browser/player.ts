@@ -250,8 +250,44 @@ class Player {
     }, { once: true });
     await this.#audio.play();
     this.#enable();
+    if (this.#section.dataset.progressUrl !== undefined) this.trackProgress(this.#section.dataset.progressUrl);
     this.#status.show(t.ready, 'ok');
     void this.drawWaveform(reply.audio, meta);
+  }
+
+  /**
+   * A training item (data-progress-url): adds up the seconds actually played
+   * (media time advancing while playing; a seek is not listening) and
+   * reports them every few seconds, on pause and at the end. The page shows
+   * the server's answer in data-progress ("completed" from 90 % on).
+   */
+  trackProgress(url: string): void {
+    let played = 0;
+    let last = this.#audio.currentTime;
+    let reported = 0;
+    const report = () => {
+      if (played <= reported) return;
+      reported = played;
+      void postJson<{ completed: boolean }>(url, { playedSeconds: played }).then((r) => {
+        this.#section.dataset.progress = r?.completed === true ? 'completed' : 'started';
+      }, (err: unknown) => this.#status.show(failureSentence(this.#t, err), 'error'));
+    };
+    this.#audio.addEventListener('timeupdate', () => {
+      const now = this.#audio.currentTime;
+      const step = now - last;
+      last = now;
+      if (!this.#audio.paused && step > 0 && step < 1.5 * Math.max(1, this.#audio.playbackRate)) played += step;
+      if (played - reported >= 5) report();
+    });
+    this.#audio.addEventListener('seeked', () => { last = this.#audio.currentTime; });
+    this.#audio.addEventListener('pause', report);
+    this.#audio.addEventListener('ended', () => {
+      // The last timeupdate may come before the very end: count up to it.
+      const d = Number.isFinite(this.#audio.duration) ? this.#audio.duration : last;
+      if (d > last) played += d - last;
+      last = d;
+      report();
+    });
   }
 
   timings(reply: Extract<DecryptReply, { type: 'done' }>): Record<string, number> {

@@ -6,6 +6,7 @@ import { can } from '../roles.js';
 import { evaluationsOfRecording, listForms } from '../../index/quality-store.js';
 import { calibrationsOfRecording } from '../../index/calibration-store.js';
 import { recordingShowView } from '../views/recording-show.js';
+import { copiesOf, derivedFrom } from '../../index/training-store.js';
 import { recordingParams, visibleRecording } from './recording-access.js';
 
 export const recordingShow: RouteSpec = {
@@ -21,7 +22,11 @@ export const recordingShow: RouteSpec = {
       : [];
     const model = { rec, holds: holdsOf(app.index.db, rec.id), trail: app.index.listAudit(rec.id), canListen: can(viewer.role, 'recordings.listen'), evaluations, canEvaluate,
       forms: canEvaluate ? listForms(app.index.db).map((f) => f.id) : [],
-      calibrations: canEvaluate ? calibrationsOfRecording(app.index.db, rec.id).map((c) => ({ id: c.id, lead: c.lead, state: c.state })) : [] };
+      calibrations: canEvaluate ? calibrationsOfRecording(app.index.db, rec.id).map((c) => ({ id: c.id, lead: c.lead, state: c.state })) : [],
+      derivedFrom: derivedFrom(app.index.db, rec.id),
+      // A trainer copies a quality recording (not a copy) to training (docs/quality.md, "Training").
+      trainingCopy: can(viewer.role, 'training.manage') && rec.purpose === 'quality'
+        ? { copies: copiesOf(app.index.db, rec.id), retentionDays: app.config.retention.training } : null };
     return reply.type('text/html; charset=utf-8').send(recordingShowView(pageContext(app, req), model));
   },
 };

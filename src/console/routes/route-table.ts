@@ -42,6 +42,9 @@ import { userRecipient } from './user-recipient.js';
 import { usersShow } from './users-show.js';
 import { qualityShow } from './quality-show.js';
 import { qualityExport } from './quality-export.js';
+import { trainingCopyCreate, trainingRecipientsShow } from './training-copy-create.js';
+import { playlistAssign, playlistCreate, playlistItemAdd, playlistShow, trainingShow } from './training-pages.js';
+import { learnItemAudio, learnItemMeta, learnItemProgress, learnItemShow, learnShow } from './learn.js';
 
 export const ROUTES: readonly RouteSpec[] = [
   // pages
@@ -61,4 +64,8 @@ export const ROUTES: readonly RouteSpec[] = [
   calibrationCreate, calibrationShow, calibrationAnswers, calibrationClose,
   // quality dashboard
   qualityShow, qualityExport,
+  // training (issue 10): copies made in the trainer's browser, playlists, a new hire's plays
+  trainingRecipientsShow, trainingCopyCreate,
+  trainingShow, playlistCreate, playlistShow, playlistItemAdd, playlistAssign,
+  learnShow, learnItemShow, learnItemMeta, learnItemAudio, learnItemProgress,
 ];

@@ -28,6 +28,8 @@ const NAV: Array<{ href: string; key: MessageKey; cap: Capability }> = [
   { href: '/keys', key: 'nav.keys', cap: 'keys.own' },
   { href: '/me', key: 'nav.me', cap: 'me.read' },
   { href: '/quality', key: 'nav.quality', cap: 'quality.read' },
+  { href: '/training', key: 'nav.training', cap: 'training.manage' },
+  { href: '/learn', key: 'nav.learn', cap: 'training.learn' },
 ];
 
 function switchLanguage(path: string, to: Language): string {

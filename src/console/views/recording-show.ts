@@ -7,6 +7,7 @@ import { auditTable } from './audit-table.js';
 import { durationText, timeText } from './format.js';
 import { playerSection } from './player-section.js';
 import type { StateName } from '../../quality/evaluation-state.js';
+import { trainingCopySection } from './training.js';
 
 export interface RecordingShowModel {
   rec: OpsRecording;
@@ -19,6 +20,10 @@ export interface RecordingShowModel {
   calibrations: ReadonlyArray<{ id: string; lead: string; state: 'open' | 'closed' }>;
   /** Form ids to choose from when there is more than the default one. */
   forms: readonly string[];
+  /** For a training copy: the recording it was made from. */
+  derivedFrom?: string | null;
+  /** For a trainer on a quality recording: the copy section (bundle `training-copy`). */
+  trainingCopy?: { copies: readonly string[]; retentionDays: number } | null;
 }
 
 export function recordingShowView(ctx: PageContext, m: RecordingShowModel): string {
@@ -37,6 +42,7 @@ export function recordingShowView(ctx: PageContext, m: RecordingShowModel): stri
 <tr><th scope="row">${t('show.consent')}</th><td>${r.consent}</td></tr>
 <tr><th scope="row">${t('show.channels')}</th><td>${r.channels === 2 ? 'caller, agent' : 'mixed'} · ${r.sampleRate} Hz</td></tr>
 <tr><th scope="row">${t('show.retention')}</th><td>${timeText(r.retentionUntil)}</td></tr>
+${m.derivedFrom != null ? html`<tr><th scope="row">${t('train.derivedFrom')}</th><td id="derived-from">${m.derivedFrom}</td></tr>` : null}
 <tr><th scope="row">${t('show.pauses')}</th><td>${pauses.length === 0 ? '—' : pauses.join(', ')}</td></tr>
 </tbody></table></section>
 <section aria-labelledby="holds-h"><h2 id="holds-h">${t('show.holds')}</h2>
@@ -45,6 +51,7 @@ ${m.holds.length === 0 ? html`<p>${t('show.noHolds')}</p>` : html`<ul id="holds"
 <section aria-labelledby="player-h"><h2 id="player-h">${t('show.player')}</h2>
 ${m.canListen ? html`${playerSection(t, r, { meta: `/api/recordings/${r.id}/meta`, notes: `/api/recordings/${r.id}/notes` })}` : html`<p id="player-message" role="status">${t('show.noPlayer')}</p>`}
 </section>
+${m.trainingCopy != null ? trainingCopySection(ctx, r, m.trainingCopy.copies, m.trainingCopy.retentionDays) : null}
 <section aria-labelledby="evals-h"><h2 id="evals-h">${t('eval.list')}</h2>
 ${m.evaluations.length === 0 ? html`<p>${t('eval.none')}</p>` : html`<ul id="recording-evaluations">${m.evaluations.map((e) => html`<li><a href="/evaluations/${e.id}">${e.evaluator}</a> — ${t(`eval.state.${e.state}`)}${e.percent !== null ? html` — ${(Math.round(e.percent * 10) / 10).toFixed(1)} %` : null}</li>`)}</ul>`}
 ${m.canEvaluate ? html`<form id="evaluation-start" method="post" action="/recordings/${r.id}/evaluations"><input type="hidden" name="_csrf" value="${ctx.csrf}">${m.forms.length > 1 ? html`<label for="evaluation-form-id">${t('eval.chooseForm')}</label> <select id="evaluation-form-id" name="form">${m.forms.map((f) => html`<option value="${f}"${f === 'default' ? html` selected` : null}>${f}</option>`)}</select> ` : null}<button type="submit">${t('eval.start')}</button></form>` : null}
@@ -56,5 +63,6 @@ ${m.calibrations.length === 0 ? null : html`<ul id="recording-calibrations">${m.
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('show.audit')}</h2>
 ${auditTable(t, m.trail, false)}
 </section>`;
-  return layout(ctx, t('show.title', r.id), body, m.canListen ? ['player'] : []).text;
+  const scripts = [...(m.canListen ? ['player'] as const : []), ...(m.trainingCopy != null ? ['training-copy'] as const : [])];
+  return layout(ctx, t('show.title', r.id), body, scripts).text;
 }

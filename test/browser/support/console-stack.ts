@@ -25,6 +25,8 @@ export interface ConsoleStack {
   agentRow: RecordingRow | null;
   url: string;
   purposeKeyFile: string;
+  /** With `training`: the training purpose's keygen file (archive.recipients.training points at it). */
+  trainingKeyFile: string | null;
   logFile: string;
   stop(): Promise<void>;
 }
@@ -81,9 +83,13 @@ async function recordAgentCall(files: StackFiles): Promise<RecordingRow> {
   }
 }
 
-export interface StackUser { name: string; role: string; purposes?: string[]; agentId?: string }
+export interface StackUser { name: string; role: string; purposes?: string[]; agentId?: string; teams?: string[] }
 
-export async function startConsoleStack(users: StackUser[], options: { agentCall?: boolean } = {}): Promise<ConsoleStack> {
+/**
+ * `training`: a second keygen key for the training purpose (same passphrase)
+ * and console team `support-team` answering the recorded line, for trainers.
+ */
+export async function startConsoleStack(users: StackUser[], options: { agentCall?: boolean; training?: boolean } = {}): Promise<ConsoleStack> {
   // The console serves dist/console: build it from this checkout, never test a stale bundle.
   buildBundle();
   const port = await freePort();
@@ -93,7 +99,8 @@ console:
   listen: { host: 127.0.0.1, port: ${port} }
   tls: { cert: console-cert.pem, key: console-key.pem }
   origin: https://127.0.0.1:${port}
-  defaultLanguage: en
+  defaultLanguage: en${options.training === true ? `
+  teams: { support-team: [regulated] }` : ''}
 agents:
   agent1: { team: support }
 teams:
@@ -101,7 +108,13 @@ teams:
   // The quality team's key, as an operator makes it; the archive encrypts quality recordings to it only.
   const purposeKeyFile = join(files.dir, 'quality-team.key');
   const purposeRecipient = cli(['keygen', '-o', purposeKeyFile], { CALLVAULT_PASSPHRASE: PURPOSE_PASSPHRASE }).trim();
-  const config = readFileSync(files.configPath, 'utf8').replace(`quality: [${files.recipient}]`, `quality: [${purposeRecipient}]`);
+  let trainingKeyFile: string | null = null;
+  let training = '';
+  if (options.training === true) {
+    trainingKeyFile = join(files.dir, 'training-team.key');
+    training = `, training: [${cli(['keygen', '-o', trainingKeyFile], { CALLVAULT_PASSPHRASE: PURPOSE_PASSPHRASE }).trim()}]`;
+  }
+  const config = readFileSync(files.configPath, 'utf8').replace(`quality: [${files.recipient}]`, `quality: [${purposeRecipient}]${training}`);
   if (!config.includes(purposeRecipient)) throw new Error('console-stack: could not point archive.recipients.quality at the keygen key');
   writeFileSync(files.configPath, config);
   const row = await recordCall(files);
@@ -109,7 +122,7 @@ teams:
 
   cli(['console', 'cert', '--host', '127.0.0.1', '--out-dir', files.dir]);
   for (const u of users) {
-    cli(['user', 'add', u.name, '--config', files.configPath, '--role', u.role, '--language', 'en', ...(u.purposes ?? []).flatMap((p) => ['--purpose', p]), ...(u.agentId !== undefined ? ['--agent-id', u.agentId] : [])], { CALLVAULT_PASSWORD: PASSWORD });
+    cli(['user', 'add', u.name, '--config', files.configPath, '--role', u.role, '--language', 'en', ...(u.purposes ?? []).flatMap((p) => ['--purpose', p]), ...(u.agentId !== undefined ? ['--agent-id', u.agentId] : []), ...(u.teams ?? []).flatMap((t) => ['--team', t])], { CALLVAULT_PASSWORD: PASSWORD });
   }
   const logFile = join(files.dir, 'console.log');
   const log = createWriteStream(logFile);
@@ -127,7 +140,7 @@ teams:
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`console exited ${code}:\n${readFileSync(logFile, 'utf8')}`)); });
   });
   return {
-    files, row, agentRow, url, purposeKeyFile, logFile,
+    files, row, agentRow, url, purposeKeyFile, trainingKeyFile, logFile,
     async stop() {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));

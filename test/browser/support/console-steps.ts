@@ -54,12 +54,12 @@ export async function makeKey(stack: ConsoleStack, page: Page, passphrase: strin
   await messageMatches(page, 'key-message', /personal key is ready/);
 }
 
-/** An admin grants `purpose`'s identity (the keygen file of the stack) to `user` on the Grants page. */
-export async function grantPurpose(stack: ConsoleStack, adminPage: Page, user: string, purpose = 'quality'): Promise<void> {
+/** An admin grants `purpose`'s identity (the keygen file of the stack, or `keyFile`) to `user` on the Grants page. */
+export async function grantPurpose(stack: ConsoleStack, adminPage: Page, user: string, purpose = 'quality', keyFile = stack.purposeKeyFile): Promise<void> {
   await adminPage.goto(`${stack.url}/grants`);
   await adminPage.selectOption('#grant-user', user);
   await adminPage.selectOption('#grant-purpose', purpose);
-  await adminPage.setInputFiles('#grant-identity-file', stack.purposeKeyFile);
+  await adminPage.setInputFiles('#grant-identity-file', keyFile);
   await adminPage.fill('#grant-identity-passphrase', PURPOSE_PASSPHRASE);
   await adminPage.click('#grant-form button[type=submit]');
   await messageMatches(adminPage, 'grant-message', new RegExp(`Granted: ${user}`));

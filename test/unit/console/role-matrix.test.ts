@@ -60,6 +60,19 @@ const EXPECTED: Record<string, string> = {
   'POST /calibrations/:id/close': 'qa supervisor',
   'GET /quality': 'qa supervisor',
   'GET /quality.csv': 'qa supervisor',
+  // Training: trainers copy and build playlists; new hires (agent-role users) reach their assignments through the object check (learn.ts).
+  'GET /api/training/recipients': 'trainer',
+  'POST /api/recordings/:id/training-copy': 'trainer',
+  'GET /training': 'trainer',
+  'POST /training/playlists': 'trainer',
+  'GET /training/playlists/:id': 'trainer',
+  'POST /training/playlists/:id/items': 'trainer',
+  'POST /training/playlists/:id/assignments': 'trainer',
+  'GET /learn': 'agent',
+  'GET /learn/items/:id': 'agent',
+  'GET /api/learn/items/:id/meta': 'agent',
+  'GET /api/learn/items/:id/audio': 'agent',
+  'POST /api/learn/items/:id/progress': 'agent',
 };
 
 let w: ConsoleWorld;
@@ -94,6 +107,8 @@ after(async () => { await w.close(); });
 
 function concrete(url: string): string {
   if (url.startsWith('/quality/forms/')) return url.replace(':id', 'default').replace(':version', '1');
+  if (url.startsWith('/training/playlists/')) return url.replace(':id', 'pl-' + '0'.repeat(24));
+  if (url.includes('/learn/items/')) return url.replace(':id', '1');
   return url.replace(':id', recs.qualitySupport!).replace(':username', 'quinn').replace(':purpose', 'training');
 }
 
@@ -114,6 +129,10 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
     case 'POST /recordings/:id/calibrations': return { form: {} };
     case 'POST /calibrations/:id/answers': return { form: { action: 'save' } };
     case 'POST /calibrations/:id/close': return { form: {} };
+    case 'POST /training/playlists': return { form: { name: 'matrix' } };
+    case 'POST /training/playlists/:id/items': return { form: { recording: recs.trainingSupport! } };
+    case 'POST /training/playlists/:id/assignments': return { form: { username: 'alex' } };
+    case 'POST /api/learn/items/:id/progress': return { json: { playedSeconds: 1 } };
     default: return {};
   }
 }
