@@ -12,6 +12,7 @@ header { background: #12324d; color: #fff; padding: .5rem 1rem; display: flex; g
 header a, header button { color: #fff; }
 header nav ul { list-style: none; display: flex; gap: 1rem; margin: 0; padding: 0; flex-wrap: wrap; }
 header form { display: inline; margin: 0; }
+form.inline { display: inline; margin: 0 0 0 .5rem; }
 header button { background: none; border: 1px solid #fff; border-radius: 3px; padding: .15rem .5rem; cursor: pointer; font: inherit; }
 main { padding: 1rem; max-width: 80rem; }
 a { color: #0b4f8a; }

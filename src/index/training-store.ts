@@ -187,3 +187,61 @@ export function progressOn(db: Database, playlistId: string, username?: string):
     .all(...(username === undefined ? [playlistId] : [playlistId, username])) as ProgressSql[];
   return rows.map(progressFrom);
 }
+
+/**
+ * Moves an item one place up or down its playlist (swapping `ord` with its
+ * neighbour); false when it is already first or last. Through a free ord
+ * past the end, since (playlist_id, ord) is unique at every statement.
+ */
+export function moveItem(db: Database, p: { playlistId: string; itemId: number; direction: 'up' | 'down'; actor: string; now: Date }): boolean {
+  return db.transaction((): boolean => {
+    const me = db.prepare('SELECT id, ord FROM training_playlist_items WHERE id = ? AND playlist_id = ?').get(p.itemId, p.playlistId) as { id: number; ord: number } | undefined;
+    if (me === undefined) return false;
+    const other = db.prepare(p.direction === 'up'
+      ? 'SELECT id, ord FROM training_playlist_items WHERE playlist_id = ? AND ord < ? ORDER BY ord DESC LIMIT 1'
+      : 'SELECT id, ord FROM training_playlist_items WHERE playlist_id = ? AND ord > ? ORDER BY ord LIMIT 1').get(p.playlistId, me.ord) as { id: number; ord: number } | undefined;
+    if (other === undefined) return false;
+    const free = (db.prepare('SELECT MAX(ord) + 1 AS n FROM training_playlist_items WHERE playlist_id = ?').get(p.playlistId) as { n: number }).n;
+    const set = db.prepare('UPDATE training_playlist_items SET ord = ? WHERE id = ?');
+    set.run(free, me.id);
+    set.run(me.ord, other.id);
+    set.run(other.ord, me.id);
+    appendAudit(db, { actor: p.actor, action: 'training.playlist-move', at: p.now, details: { playlist: p.playlistId, item: p.itemId, direction: p.direction } });
+    return true;
+  }).immediate();
+}
+
+/** Takes an item out of its playlist; the new hires' progress on it goes with it (foreign key cascade). The copy stays. */
+export function removeItem(db: Database, p: { playlistId: string; itemId: number; actor: string; now: Date }): boolean {
+  return db.transaction((): boolean => {
+    const r = db.prepare('SELECT recording_id FROM training_playlist_items WHERE id = ? AND playlist_id = ?').get(p.itemId, p.playlistId) as { recording_id: string } | undefined;
+    if (r === undefined) return false;
+    db.prepare('DELETE FROM training_playlist_items WHERE id = ?').run(p.itemId);
+    appendAudit(db, { actor: p.actor, action: 'training.playlist-remove', recordingId: r.recording_id, at: p.now, details: { playlist: p.playlistId, item: p.itemId } });
+    return true;
+  }).immediate();
+}
+
+/**
+ * Ends a new hire's assignment, and deletes their progress on this
+ * playlist's items: it described their work on a course they no longer
+ * follow, and nothing else reads it (the audit rows of their plays stay).
+ */
+export function unassign(db: Database, p: { playlistId: string; username: string; actor: string; now: Date }): boolean {
+  return db.transaction((): boolean => {
+    const n = db.prepare('DELETE FROM training_assignments WHERE playlist_id = ? AND username = ?').run(p.playlistId, p.username).changes;
+    if (n === 0) return false;
+    db.prepare('DELETE FROM training_progress WHERE username = ? AND item_id IN (SELECT id FROM training_playlist_items WHERE playlist_id = ?)').run(p.username, p.playlistId);
+    appendAudit(db, { actor: p.actor, action: 'training.unassign', at: p.now, details: { playlist: p.playlistId, user: p.username } });
+    return true;
+  }).immediate();
+}
+
+/** Deletes a playlist with its items, assignments and progress (cascades); the copies stay, for their own retention. */
+export function deletePlaylist(db: Database, p: { playlistId: string; actor: string; now: Date }): boolean {
+  return db.transaction((): boolean => {
+    const n = db.prepare('DELETE FROM training_playlists WHERE id = ?').run(p.playlistId).changes;
+    if (n === 1) appendAudit(db, { actor: p.actor, action: 'training.playlist-delete', at: p.now, details: { playlist: p.playlistId } });
+    return n === 1;
+  }).immediate();
+}

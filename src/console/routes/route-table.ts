@@ -43,7 +43,7 @@ import { usersShow } from './users-show.js';
 import { qualityShow } from './quality-show.js';
 import { qualityExport } from './quality-export.js';
 import { trainingCopyCreate, trainingRecipientsShow } from './training-copy-create.js';
-import { playlistAssign, playlistCreate, playlistItemAdd, playlistShow, trainingShow } from './training-pages.js';
+import { playlistAssign, playlistCreate, playlistDelete, playlistItemAdd, playlistItemMove, playlistItemRemove, playlistShow, playlistUnassign, trainingShow } from './training-pages.js';
 import { learnItemAudio, learnItemMeta, learnItemProgress, learnItemShow, learnShow } from './learn.js';
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -67,5 +67,6 @@ export const ROUTES: readonly RouteSpec[] = [
   // training (issue 10): copies made in the trainer's browser, playlists, a new hire's plays
   trainingRecipientsShow, trainingCopyCreate,
   trainingShow, playlistCreate, playlistShow, playlistItemAdd, playlistAssign,
+  playlistItemMove, playlistItemRemove, playlistUnassign, playlistDelete,
   learnShow, learnItemShow, learnItemMeta, learnItemAudio, learnItemProgress,
 ];

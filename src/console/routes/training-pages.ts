@@ -5,11 +5,14 @@
  * /training/playlists/:id shows its calls, who it is assigned to and each
  * new hire's progress per call; POST .../items adds a copy (with an optional
  * note), POST .../assignments assigns it to a new hire (an active agent-role
- * user). A playlist is its trainer's: another's id is answered as unknown.
+ * user); .../items/:item/move (up or down) and .../remove take a call out,
+ * .../assignments/remove ends an assignment (and its progress), .../delete
+ * deletes the playlist (the copies stay, for their own retention). A
+ * playlist is its trainer's: another's id is answered as unknown.
  */
 import type { ConsoleApp, RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
-import { addItem, assign, assigneesOf, createPlaylist, getPlaylist, itemsOf, playlistsOf, progressOn, trainingCopies, type Playlist } from '../../index/training-store.js';
+import { addItem, assign, assigneesOf, createPlaylist, deletePlaylist, getPlaylist, itemsOf, moveItem, playlistsOf, progressOn, removeItem, trainingCopies, unassign, type Playlist } from '../../index/training-store.js';
 import { getOpsRecording, type OpsRecording } from '../../index/ops-rows.js';
 import { badRequest, notFound } from '../refusal.js';
 import { inScope, scopeOf, type Scope } from '../roles.js';
@@ -104,5 +107,61 @@ export const playlistAssign: RouteSpec = {
     if (user === null || user.role !== 'agent' || user.state !== 'active') throw notFound('new hire');
     assign(app.index.db, { playlistId: pl.id, username, actor: viewer.username, now: app.now() });
     return reply.code(303).header('location', `/training/playlists/${pl.id}?done=assigned`).send();
+  },
+};
+
+const itemParams = { type: 'object', required: ['id', 'item'], properties: { id: { type: 'string', maxLength: 40 }, item: { type: 'integer', minimum: 1 } } } as const;
+const csrfOnly = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
+
+/** The item, if it is in this playlist: another playlist's item is answered as unknown. */
+function ownItem(app: ConsoleApp, pl: Playlist, itemId: number): number {
+  if (!itemsOf(app.index.db, pl.id).some((i) => i.id === itemId)) throw notFound('playlist item');
+  return itemId;
+}
+
+export const playlistItemMove: RouteSpec = {
+  method: 'POST', url: '/training/playlists/:id/items/:item/move', access: 'training.manage', kind: 'page',
+  schema: { params: itemParams, body: { type: 'object', required: ['direction'], properties: { direction: { type: 'string', enum: ['up', 'down'] }, _csrf: { type: 'string' } } } },
+  async handler(app, req, reply) {
+    const viewer = viewerOf(req);
+    const { id, item } = req.params as { id: string; item: number };
+    const pl = ownPlaylist(app, viewer, id);
+    // Already first (or last): nothing to do, the page says nothing moved.
+    const moved = moveItem(app.index.db, { playlistId: pl.id, itemId: ownItem(app, pl, item), direction: (req.body as { direction: 'up' | 'down' }).direction, actor: viewer.username, now: app.now() });
+    return reply.code(303).header('location', `/training/playlists/${pl.id}${moved ? '?done=moved' : ''}`).send();
+  },
+};
+
+export const playlistItemRemove: RouteSpec = {
+  method: 'POST', url: '/training/playlists/:id/items/:item/remove', access: 'training.manage', kind: 'page',
+  schema: { params: itemParams, body: csrfOnly },
+  async handler(app, req, reply) {
+    const viewer = viewerOf(req);
+    const { id, item } = req.params as { id: string; item: number };
+    const pl = ownPlaylist(app, viewer, id);
+    removeItem(app.index.db, { playlistId: pl.id, itemId: ownItem(app, pl, item), actor: viewer.username, now: app.now() });
+    return reply.code(303).header('location', `/training/playlists/${pl.id}?done=removed`).send();
+  },
+};
+
+export const playlistUnassign: RouteSpec = {
+  method: 'POST', url: '/training/playlists/:id/assignments/remove', access: 'training.manage', kind: 'page',
+  schema: { params, body: { type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 64 }, _csrf: { type: 'string' } } } },
+  async handler(app, req, reply) {
+    const viewer = viewerOf(req);
+    const pl = ownPlaylist(app, viewer, (req.params as { id: string }).id);
+    if (!unassign(app.index.db, { playlistId: pl.id, username: (req.body as { username: string }).username, actor: viewer.username, now: app.now() })) throw notFound('assignment');
+    return reply.code(303).header('location', `/training/playlists/${pl.id}?done=unassigned`).send();
+  },
+};
+
+export const playlistDelete: RouteSpec = {
+  method: 'POST', url: '/training/playlists/:id/delete', access: 'training.manage', kind: 'page',
+  schema: { params, body: csrfOnly },
+  async handler(app, req, reply) {
+    const viewer = viewerOf(req);
+    const pl = ownPlaylist(app, viewer, (req.params as { id: string }).id);
+    deletePlaylist(app.index.db, { playlistId: pl.id, actor: viewer.username, now: app.now() });
+    return reply.code(303).header('location', '/training?done=deleted').send();
   },
 };

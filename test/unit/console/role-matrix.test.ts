@@ -68,6 +68,10 @@ const EXPECTED: Record<string, string> = {
   'GET /training/playlists/:id': 'trainer',
   'POST /training/playlists/:id/items': 'trainer',
   'POST /training/playlists/:id/assignments': 'trainer',
+  'POST /training/playlists/:id/items/:item/move': 'trainer',
+  'POST /training/playlists/:id/items/:item/remove': 'trainer',
+  'POST /training/playlists/:id/assignments/remove': 'trainer',
+  'POST /training/playlists/:id/delete': 'trainer',
   'GET /learn': 'agent',
   'GET /learn/items/:id': 'agent',
   'GET /api/learn/items/:id/meta': 'agent',
@@ -107,7 +111,7 @@ after(async () => { await w.close(); });
 
 function concrete(url: string): string {
   if (url.startsWith('/quality/forms/')) return url.replace(':id', 'default').replace(':version', '1');
-  if (url.startsWith('/training/playlists/')) return url.replace(':id', 'pl-' + '0'.repeat(24));
+  if (url.startsWith('/training/playlists/')) return url.replace(':id', 'pl-' + '0'.repeat(24)).replace(':item', '1');
   if (url.includes('/learn/items/')) return url.replace(':id', '1');
   return url.replace(':id', recs.qualitySupport!).replace(':username', 'quinn').replace(':purpose', 'training');
 }
@@ -132,6 +136,10 @@ function bodyFor(key: string): { json?: unknown; form?: Record<string, string> }
     case 'POST /training/playlists': return { form: { name: 'matrix' } };
     case 'POST /training/playlists/:id/items': return { form: { recording: recs.trainingSupport! } };
     case 'POST /training/playlists/:id/assignments': return { form: { username: 'alex' } };
+    case 'POST /training/playlists/:id/items/:item/move': return { form: { direction: 'up' } };
+    case 'POST /training/playlists/:id/assignments/remove': return { form: { username: 'alex' } };
+    case 'POST /training/playlists/:id/items/:item/remove': return { form: {} };
+    case 'POST /training/playlists/:id/delete': return { form: {} };
     case 'POST /api/learn/items/:id/progress': return { json: { playedSeconds: 1 } };
     default: return {};
   }

@@ -225,6 +225,54 @@ test('a new hire without the training key is told so, and the audio is refused',
   }
 });
 
+test('a trainer edits a playlist: moves and takes out calls, ends an assignment (its progress goes), deletes it; each step audited, only by its trainer', async () => {
+  const created = await w.request(b.tess!, 'POST', '/training/playlists', { form: { name: 'Editing' } });
+  const url = created.headers.location!.replace(/\?.*/, '');
+  const id = url.split('/').pop()!;
+  for (const note of ['first', 'second', 'third']) await w.request(b.tess!, 'POST', `${url}/items`, { form: { recording: copyId, note } });
+  const notes = () => itemsOf(w.index.db, id).map((i) => i.note);
+  const [first, second, third] = itemsOf(w.index.db, id).map((i) => i.id) as [number, number, number];
+  assert.deepEqual(notes(), ['first', 'second', 'third']);
+  const move = (who: Browser, item: number, direction: string) => w.request(who, 'POST', `${url}/items/${item}/move`, { form: { direction } });
+  assert.equal((await move(b.tess!, third, 'up')).headers.location, `${url}?done=moved`);
+  assert.deepEqual(notes(), ['first', 'third', 'second']);
+  assert.equal((await move(b.tess!, first, 'up')).headers.location, url, 'already first: nothing moved, nothing said');
+  await move(b.tess!, first, 'down');
+  assert.deepEqual(notes(), ['third', 'first', 'second']);
+  assert.equal((await move(b.tess!, first, 'sideways')).statusCode, 400);
+  // The page offers what the routes take: no "up" on the first call, no "down" on the last.
+  const page = (await w.request(b.tess!, 'GET', url)).body;
+  assert.doesNotMatch(page, new RegExp(`items/${third}/move"><input type="hidden" name="_csrf" value="[^"]*"><input type="hidden" name="direction" value="up"`));
+  assert.match(page, new RegExp(`items/${third}/move"><input type="hidden" name="_csrf" value="[^"]*"><input type="hidden" name="direction" value="down"`));
+  assert.doesNotMatch(page, new RegExp(`items/${second}/move"><input type="hidden" name="_csrf" value="[^"]*"><input type="hidden" name="direction" value="down"`));
+  // Another trainer, and another playlist's item, are unknown.
+  assert.equal((await move(b.tara!, first, 'up')).statusCode, 404);
+  assert.equal((await w.request(b.tess!, 'POST', `${url}/items/${itemId}/remove`, { form: {} })).statusCode, 404, 'an item of another playlist');
+  assert.equal((await w.request(b.tess!, 'POST', `${url}/items/${first}/remove`, { form: {} })).headers.location, `${url}?done=removed`);
+  assert.deepEqual(notes(), ['third', 'second']);
+  assert.notEqual(getOpsRecording(w.index.db, copyId), null, 'the copy stays');
+
+  await w.request(b.tess!, 'POST', `${url}/assignments`, { form: { username: 'nina' } });
+  assert.equal((await w.request(b.nina!, 'POST', `/api/learn/items/${second}/progress`, { json: { playedSeconds: 5 } })).statusCode, 200);
+  assert.equal((w.index.db.prepare('SELECT COUNT(*) AS n FROM training_progress WHERE item_id = ?').get(second) as { n: number }).n, 1);
+  assert.equal((await w.request(b.tara!, 'POST', `${url}/assignments/remove`, { form: { username: 'nina' } })).statusCode, 404);
+  assert.equal((await w.request(b.tess!, 'POST', `${url}/assignments/remove`, { form: { username: 'nina' } })).headers.location, `${url}?done=unassigned`);
+  assert.equal((await w.request(b.tess!, 'POST', `${url}/assignments/remove`, { form: { username: 'nina' } })).statusCode, 404, 'no such assignment any more');
+  assert.equal((w.index.db.prepare('SELECT COUNT(*) AS n FROM training_progress WHERE item_id = ?').get(second) as { n: number }).n, 0, 'her progress on it went with the assignment');
+  assert.equal((await w.request(b.nina!, 'GET', `/learn/items/${second}`)).statusCode, 404);
+  assert.doesNotMatch((await w.request(b.nina!, 'GET', '/learn')).body, /Editing/);
+  assert.match((await w.request(b.nina!, 'GET', '/learn')).body, /Greeting well/, 'her other playlist is untouched');
+
+  assert.equal((await w.request(b.tara!, 'POST', `${url}/delete`, { form: {} })).statusCode, 404);
+  assert.equal((await w.request(b.tess!, 'POST', `${url}/delete`, { form: {} })).headers.location, '/training?done=deleted');
+  assert.equal((await w.request(b.tess!, 'GET', url)).statusCode, 404);
+  assert.equal((w.index.db.prepare('SELECT COUNT(*) AS n FROM training_playlist_items WHERE playlist_id = ?').get(id) as { n: number }).n, 0);
+  assert.notEqual(getOpsRecording(w.index.db, copyId), null, 'the copy stays for its own retention');
+  const actions = w.index.db.prepare("SELECT action FROM audit WHERE action LIKE 'training.%' AND actor = 'tess' ORDER BY seq").all().map((r) => (r as { action: string }).action);
+  for (const a of ['training.playlist-move', 'training.playlist-remove', 'training.unassign', 'training.playlist-delete']) assert.ok(actions.includes(a), a);
+  assert.equal(actions.filter((a) => a === 'training.playlist-move').length, 2, 'the move that did nothing wrote no row');
+});
+
 test('a subject request finds the copy with the call; a hold on the source keeps the copy', async () => {
   const found = recordingsByCallerHashes(w.index.db, [w.ops.hasher.hex('caller', '+33611223344')]).map((r) => r.id).sort();
   assert.deepEqual(found, [source, copyId].sort());
