@@ -122,6 +122,8 @@ function coverByWeeks(from: string, to: string): Piece[] {
  * either side, then the days left over. A head or tail left by the months lies
  * in one month, so a week read there is in that month's trend step. Null when
  * the period is not whole days: then only the figure rows can answer.
+ * With months, a week is never read across a 1st (it would land in one
+ * month's trend step with days of the next).
  */
 export function periodPieces(from: string, to: string, months: boolean): Piece[] | null {
   const f = MIDNIGHT.exec(from)?.[1];
@@ -131,8 +133,9 @@ export function periodPieces(from: string, to: string, months: boolean): Piece[]
   if (!months) return coverByWeeks(f, t);
   const m0 = f.endsWith('-01') ? f : dayOf(Date.UTC(Number(f.slice(0, 4)), Number(f.slice(5, 7)), 1)); // first 1st on or after
   const m1 = `${t.slice(0, 7)}-01`; // last 1st on or before
-  if (m0 >= m1) return coverByWeeks(f, t);
-  return [...coverByWeeks(f, m0), { source: 'month', from: m0, to: m1 }, ...coverByWeeks(m1, t)];
+  if (m0 > m1) return coverByWeeks(f, t); // inside one month
+  // Split at every 1st, even with no whole month between: a week across a 1st has no month to be counted in.
+  return [...coverByWeeks(f, m0), ...(m0 < m1 ? [{ source: 'month' as const, from: m0, to: m1 }] : []), ...coverByWeeks(m1, t)];
 }
 
 /**
