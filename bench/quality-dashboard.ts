@@ -6,7 +6,7 @@
  * sets) inserted through the real table, so migration 6's triggers fill the
  * figure tables as they would in production; one in ten evaluations is a
  * draft or a void, which must not count. Then it times each query shape
- * alone (the figure rows one per evaluation, and migration 8's roll-ups with
+ * alone (the figure rows one per evaluation, and migration 9's roll-ups with
  * the edge days, which replaced them) and GET /quality and GET /quality.csv
  * through inject() (signed in, scope applied, page rendered), and prints p50
  * and p99 with the query plans. The index is filled as in bench/console-list.ts
@@ -148,7 +148,7 @@ const row = (name: string, t: number[], extra = '') => console.log(name.padEnd(4
 const header = (title: string, last: string) => console.log(`\n${title}\n` + 'shape'.padEnd(48) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + `  ${last}`);
 
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared with other work: read p99 with that in mind)`);
-header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each: the figure rows (one per evaluation, as before migration 8), then the roll-ups and edge days`, 'groups  plan');
+header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each: the figure rows (one per evaluation, as before migration 9), then the roll-ups and edge days`, 'groups  plan');
 const east = config.console!.teams.east!;
 const range = (from: string, to: string) => [`${from}T00:00:00.000Z`, new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY_MS).toISOString()] as const;
 const planOf = (sql: string, params: readonly unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');

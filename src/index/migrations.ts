@@ -57,7 +57,7 @@ function figuresDelete(row: string): string {
 }
 
 /**
- * Pieces of migration 8's SQL: the week and month roll-ups of migration 6's
+ * Pieces of migration 9's SQL: the week and month roll-ups of migration 6's
  * figure tables, kept by triggers on those tables (which are only ever
  * inserted into and deleted from). Part of a shipped migration: never edit them.
  */

@@ -2,7 +2,7 @@
  * The figures of the quality dashboards (docs/quality.md, "Dashboards"):
  * SQL sums over the evaluations that count, in a period of call time, then a
  * pure roll-up to agent, team, line, criterion and week. The whole months or
- * weeks of a period come from migration 8's roll-ups, its edge days from
+ * weeks of a period come from migration 9's roll-ups, its edge days from
  * migration 6's figure rows; no JSON parsing at read time, so a year's page
  * stays in tens of milliseconds on 200,000 evaluations (bench/quality-dashboard.ts).
  *
@@ -91,7 +91,7 @@ export const STATS_SQL = {
 
 /**
  * Where one part of a period is read from: the week or month roll-ups of
- * migration 8 (rows whose `start`, a YYYY-MM-DD, is in [from, to)), or the
+ * migration 9 (rows whose `start`, a YYYY-MM-DD, is in [from, to)), or the
  * figure rows themselves for the edge days (call time in [from, to), ISO instants).
  */
 export interface Piece { readonly source: 'month' | 'week' | 'figures'; readonly from: string; readonly to: string }

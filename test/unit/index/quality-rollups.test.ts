@@ -1,5 +1,5 @@
 /**
- * The dashboard's figures read from migration 8's week and month roll-ups
+ * The dashboard's figures read from migration 9's week and month roll-ups
  * (plus the figure rows at a period's edges) against a straightforward
  * recomputation from the evaluations themselves: every counted row of
  * quality_evaluations in the period and the viewer's lines, its score JSON
@@ -9,7 +9,7 @@
  * then the evaluations change (a rescore, a void, a released -> disputed ->
  * rescored chain on an old call, a purge) and everything is compared again.
  * Counts must be equal; sums of percents are floating point and may differ in
- * the last bits (migration 8), so percents are compared to 1e-9.
+ * the last bits (migration 9), so percents are compared to 1e-9.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

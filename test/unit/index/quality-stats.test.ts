@@ -228,18 +228,18 @@ test('each query is range scans of the roll-ups and figure tables by their keys,
   } finally { t.cleanup(); }
 });
 
-test('a purged evaluation leaves no figure, roll-up or agent number behind; evaluations scored before migrations 6 and 8 are backfilled', () => {
+test('a purged evaluation leaves no figure, roll-up or agent number behind; evaluations scored before migrations 6 and 9 are backfilled', () => {
   const t = world([
     { id: 'p1', agent: A, line: 'sales', at: '2026-11-03T10:00:00.000Z', answers: 'wrongInfo', path: 'submitted' },
     { id: 'p2', agent: B, line: 'sales', at: '2026-11-04T10:00:00.000Z', answers: 'perfect', path: 'released' },
   ]);
   try {
     const before = rawQualityStats(t.db, PERIOD);
-    // Replay migrations 6 and 8 on the same rows: drop their tables (and with them their triggers) as version 5 had none, then run their SQL.
+    // Replay migrations 6 and 9 on the same rows: drop their tables (and with them their triggers) as version 5 had none, then run their SQL.
     t.db.exec('DROP TRIGGER quality_figures_insert; DROP TRIGGER quality_figures_update; DROP TRIGGER quality_figures_delete; DROP TABLE quality_evaluation_figures; DROP TABLE quality_section_figures; DROP TABLE quality_agents');
     t.db.exec('DROP TABLE quality_figure_rollups; DROP TABLE quality_section_rollups');
     t.db.exec(MIGRATIONS.find((m) => m.version === 6)!.sql);
-    t.db.exec(MIGRATIONS.find((m) => m.version === 8)!.sql);
+    t.db.exec(MIGRATIONS.find((m) => m.version === 9)!.sql);
     assert.deepEqual(rawQualityStats(t.db, PERIOD), before);
     assert.equal(before.byAgentSection.length, 8);
     // A year later the purge deletes the evaluations; their figures go with them.
