@@ -7,7 +7,6 @@
  *
  *   npx tsx bench/console-list.ts [--rows 1000000] [--runs 50] [--db PATH]
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +23,13 @@ import { SESSION_COOKIE } from '../src/console/session-cookie.js';
 import { searchSql, splitOf } from '../src/console/recording-search.js';
 import { scopeOf } from '../src/console/roles.js';
 import { getUser } from '../src/console/store/users.js';
+import { pct } from './support/percentile.js';
+import { fillRecordings, isEmpty } from './support/synthetic-recordings.js';
+import { timeRunsAsync } from './support/timing.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '50' }, db: { type: 'string' } } });
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
-const DAY_MS = 86_400_000;
-const END = Date.parse('2026-11-28T00:00:00Z');
 const SPAN_DAYS = 180;
 const LINES = Array.from({ length: 10 }, (_, i) => `line-${i}`);
 const AGENTS = 500;
@@ -56,30 +56,10 @@ const path = values.db ?? join(storage, 'index.sqlite');
 const existed = existsSync(path);
 const index = RecordingIndex.open(path);
 const db = index.db;
-if (!existed || (db.prepare('SELECT COUNT(*) AS n FROM recordings').get() as { n: number }).n === 0) {
-  const t0 = performance.now();
-  const insert = db.prepare(`INSERT INTO recordings (id, pbx, call_id, linked_id, line, purpose, decision, consent, language, caller_hash, agent_hash,
-    started_at, ended_at, duration_ms, channels, sample_rate, bitrate_bps, size_bytes, sha256, recipients, pauses, retention_until, status, file, archived_at)
-    VALUES (?, 'asterisk', ?, ?, ?, ?, 'record', 'no-objection', 'fr', NULL, ?, ?, ?, ?, 1, 8000, 16000, ?, ?, '["age1x"]', '[]', ?, ?, ?, ?)`);
-  const sha = createHash('sha256').update('x').digest('hex');
-  db.pragma('synchronous = OFF'); // a throwaway index; the daemon keeps FULL
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const start = END - SPAN_DAYS * DAY_MS + Math.floor((i / ROWS) * SPAN_DAYS * DAY_MS);
-      const started = new Date(start);
-      const dur = 30_000 + (i % 600) * 1000;
-      const ended = new Date(start + dur);
-      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-      const id = `${stamp}-${randomBytes(4).toString('hex')}`;
-      const lineNo = i % LINES.length;
-      insert.run(id, `1700000000.${i}`, `1700000000.${i}`, LINES[lineNo], PURPOSES[lineNo % PURPOSES.length], hasher.hex('agent', `agent-${i % AGENTS}`),
-        started.toISOString(), ended.toISOString(), dur, 40_000, sha, new Date(ended.getTime() + 183 * DAY_MS).toISOString(), i % 1000 === 0 ? 'held' : 'archived',
-        `recordings/${id}.opus.age`, ended.toISOString());
-    }
-  })();
-  db.pragma('synchronous = FULL');
-  db.exec('ANALYZE');
-  console.log(`built ${ROWS.toLocaleString('en')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+if (!existed || isEmpty(db)) {
+  const agents = Array.from({ length: AGENTS }, (_, k) => hasher.hex('agent', `agent-${k}`));
+  const s = fillRecordings(db, { rows: ROWS, spanDays: SPAN_DAYS, lines: LINES, agents });
+  console.log(`built ${ROWS.toLocaleString('en')} rows in ${s.toFixed(1)} s`);
 }
 
 const app = await buildConsole({ config, index, manifest: null, hasher, tls: true });
@@ -128,19 +108,12 @@ const cases: Array<[string, string, string]> = [
   ['trainer (training)', 'tess', '/recordings?from=2026-09-01&to=2026-09-30'],
 ];
 
-const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 console.log(`\nGET /recordings through inject(), ${RUNS} runs each, ${ROWS.toLocaleString('en')} rows (other work was running on this machine)\n`);
 console.log('query'.padEnd(42) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + '  rows  plan');
 for (const [name, user, url] of cases) {
-  await get(user, url);
-  const t: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const r = await get(user, url);
-    t.push(r.ms);
-    rows = (r.body.match(/<tr><td><a href="\/recordings\//g) ?? []).length;
-  }
-  t.sort((a, b) => a - b);
+  let body = '';
+  const t = await timeRunsAsync(async () => { body = (await get(user, url)).body; }, RUNS);
+  const rows = (body.match(/<tr><td><a href="\/recordings\//g) ?? []).length;
   const q = Object.fromEntries(new URL(url, 'http://x').searchParams);
   const viewer = getUser(db, user)!;
   const sq = { line: q.line, purpose: q.purpose as never, status: q.status as never, limit: 50,
@@ -151,7 +124,7 @@ for (const [name, user, url] of cases) {
   const split = splitOf(sq, scope);
   const sql = searchSql(sq, scope, split?.[0])!;
   const plan = (split === null ? '' : `${split.length} queries merged, each: `) + (db.prepare(`EXPLAIN QUERY PLAN ${sql.sql}`).all(sql.params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');
-  console.log(name.padEnd(42) + pct(t, 0.5).toFixed(1).padStart(9) + pct(t, 0.99).toFixed(1).padStart(9) + String(rows).padStart(6) + '  ' + plan);
+  console.log(name.padEnd(42) + pct(t, 50).toFixed(1).padStart(9) + pct(t, 99).toFixed(1).padStart(9) + String(rows).padStart(6) + '  ' + plan);
 }
 await app.close();
 index.close();

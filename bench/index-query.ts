@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/index-query.ts [--rows 1000000] [--db PATH] [--keep]
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +19,13 @@ import { recordingsByCallerHashes } from '../src/index/subject-queries.js';
 import { indexFigures } from '../src/index/status-queries.js';
 import { countDueBy, purgeCandidates } from '../src/index/retention-queries.js';
 import { resolveId } from '../src/index/ops-rows.js';
-import { PURPOSES } from '../src/policy/purpose.js';
+import { pct } from './support/percentile.js';
+import { BENCH_END, DAY_MS, fillRecordings, isEmpty } from './support/synthetic-recordings.js';
+import { timeRuns } from './support/timing.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, db: { type: 'string' }, keep: { type: 'boolean', default: false } } });
 const ROWS = Number(values.rows);
-const DAY_MS = 86_400_000;
-const END = Date.parse('2026-11-28T00:00:00Z');
+const END = BENCH_END;
 // Six months: what an index holds in steady state once the daily purge has run (quality/training keep 183 days).
 const SPAN_DAYS = 180;
 const LINES = Array.from({ length: 10 }, (_, i) => `line-${i}`);
@@ -41,44 +42,19 @@ const existed = existsSync(path);
 const index = RecordingIndex.open(path);
 const db = index.db;
 
-if (!existed || (db.prepare('SELECT COUNT(*) AS n FROM recordings').get() as { n: number }).n === 0) {
-  const t0 = performance.now();
-  const insert = db.prepare(`INSERT INTO recordings (id, pbx, call_id, linked_id, line, purpose, decision, consent, language, caller_hash, agent_hash,
-    started_at, ended_at, duration_ms, channels, sample_rate, bitrate_bps, size_bytes, sha256, recipients, pauses, retention_until, status, file, archived_at)
-    VALUES (?, 'asterisk', ?, ?, ?, ?, 'record', 'no-objection', 'fr', ?, ?, ?, ?, ?, 1, 8000, 16000, ?, ?, '["age1x"]', '[]', ?, ?, ?, ?)`);
-  const sha = hex('x');
-  db.pragma('synchronous = OFF'); // building a throwaway index; the daemon keeps FULL
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const start = END - SPAN_DAYS * DAY_MS + Math.floor((i / ROWS) * SPAN_DAYS * DAY_MS);
-      const started = new Date(start);
-      const dur = 30_000 + (i % 600) * 1000;
-      const ended = new Date(start + dur);
-      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-      const id = `${stamp}-${randomBytes(4).toString('hex')}`;
-      const lineNo = i % LINES.length;
-      const purpose = PURPOSES[lineNo % PURPOSES.length]!;
-      const retention = new Date(ended.getTime() + 183 * DAY_MS).toISOString();
-      insert.run(id, `1700000000.${i}`, `1700000000.${i}`, LINES[lineNo], purpose, callerHash((i * 7919) % CALLERS), agentHash(i % AGENTS),
-        started.toISOString(), ended.toISOString(), dur, 40_000 + (i % 1000), sha, retention, i % 1000 === 0 ? 'held' : 'archived',
-        `recordings/${id.slice(0, 4)}/${id.slice(4, 6)}/${id.slice(6, 8)}/${id}.opus.age`, ended.toISOString());
-    }
-  })();
-  db.pragma('synchronous = FULL');
-  db.exec('ANALYZE');
-  console.log(`built ${ROWS.toLocaleString('en')} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s at ${path}`);
+if (!existed || isEmpty(db)) {
+  const s = fillRecordings(db, {
+    rows: ROWS, spanDays: SPAN_DAYS, lines: LINES, agents: Array.from({ length: AGENTS }, (_, k) => agentHash(k)),
+    callerHash: (i) => callerHash((i * 7919) % CALLERS), sizeBytes: (i) => 40_000 + (i % 1000),
+    file: (id) => `recordings/${id.slice(0, 4)}/${id.slice(4, 6)}/${id.slice(6, 8)}/${id}.opus.age`,
+  });
+  console.log(`built ${ROWS.toLocaleString('en')} rows in ${s.toFixed(1)} s at ${path}`);
 }
 
+/** Median and worst of `runs` timed runs after a warm-up one. */
 function time(fn: () => unknown, runs = 7): { median: number; worst: number } {
-  fn(); // warm the page cache and the statement
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = performance.now();
-    fn();
-    t.push(performance.now() - s);
-  }
-  t.sort((a, b) => a - b);
-  return { median: t[Math.floor(t.length / 2)]!, worst: t[t.length - 1]! };
+  const t = timeRuns(fn, runs);
+  return { median: pct(t, 50), worst: pct(t, 100) };
 }
 
 function plan(sql: string, params: Record<string, unknown>): string {
@@ -115,7 +91,7 @@ for (const [name, q] of queries) {
 }
 const offsetSql = 'SELECT * FROM recordings ORDER BY started_at DESC, id DESC LIMIT 50 OFFSET 10000';
 results.push({ name: 'list: page 201 (OFFSET, for comparison)', ...time(() => db.prepare(offsetSql).all()), plan: plan(offsetSql, {}) });
-const someId = (db.prepare('SELECT id, call_id FROM recordings LIMIT 1 OFFSET 500000').get() as { id: string; call_id: string });
+const someId = (db.prepare('SELECT id, call_id FROM recordings LIMIT 1 OFFSET ?').get(Math.floor(ROWS / 2)) as { id: string; call_id: string });
 results.push({ name: 'show: by recording id', ...time(() => resolveId(db, someId.id)), plan: plan('SELECT * FROM recordings WHERE id = @id', { id: someId.id }) });
 results.push({ name: 'show/proof-received: by call id', ...time(() => resolveId(db, someId.call_id)), plan: plan('SELECT * FROM recordings WHERE call_id = @id UNION SELECT * FROM recordings WHERE linked_id = @id', { id: someId.call_id }) });
 const forms = [callerHash(1234), hex('other-form-1'), hex('other-form-2'), hex('other-form-3')];

@@ -6,12 +6,14 @@
  * sets) inserted through the real table, so migration 6's triggers fill the
  * figure tables as they would in production; one in ten evaluations is a
  * draft or a void, which must not count. Then it times each query shape
- * alone and GET /quality and GET /quality.csv through inject() (signed in,
- * scope applied, page rendered), and prints p50 and p99 with the query plans.
+ * alone (the figure rows one per evaluation, and migration 9's roll-ups with
+ * the edge days, which replaced them) and GET /quality and GET /quality.csv
+ * through inject() (signed in, scope applied, page rendered), and prints p50
+ * and p99 with the query plans. The index is filled as in bench/console-list.ts
+ * (bench/support/synthetic-recordings.ts), over a year rather than six months.
  *
  *   npx tsx bench/quality-dashboard.ts [--recordings 1000000] [--evaluations 200000] [--runs 50] [--db PATH]
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +29,13 @@ import { createSession } from '../src/console/store/sessions.js';
 import { SESSION_COOKIE } from '../src/console/session-cookie.js';
 import { getUser } from '../src/console/store/users.js';
 import { saveForm } from '../src/index/quality-store.js';
-import { STATS_SQL, qualityStats } from '../src/index/quality-stats.js';
+import { STATS_SQL, periodPieces, qualityStats, rawQualityStatsFromFigures, rollUpQualityStats, rollupSql } from '../src/index/quality-stats.js';
 import { DEFAULT_FORM } from '../src/quality/default-form.js';
 import { scoreEvaluation, type Answer, type Score } from '../src/quality/scoring.js';
 import { agentDirectory, bucketOf, dashboardLines } from '../src/console/quality-dashboard.js';
 import { pct } from './support/percentile.js';
+import { BENCH_END, DAY_MS, fillRecordings, isEmpty } from './support/synthetic-recordings.js';
+import { timeRuns, timeRunsAsync } from './support/timing.js';
 
 const { values } = parseArgs({ options: {
   recordings: { type: 'string', default: '1000000' }, evaluations: { type: 'string', default: '200000' },
@@ -40,8 +44,7 @@ const { values } = parseArgs({ options: {
 const ROWS = Number(values.recordings);
 const EVALS = Number(values.evaluations);
 const RUNS = Number(values.runs);
-const DAY_MS = 86_400_000;
-const END = Date.parse('2026-11-28T00:00:00Z');
+const END = BENCH_END;
 const SPAN_DAYS = 365;
 const LINES = Array.from({ length: 10 }, (_, i) => `line-${i}`);
 const AGENTS = 500;
@@ -92,14 +95,10 @@ const path = values.db ?? join(storage, 'index.sqlite');
 const existed = existsSync(path);
 const index = RecordingIndex.open(path);
 const db = index.db;
-if (!existed || (db.prepare('SELECT COUNT(*) AS n FROM recordings').get() as { n: number }).n === 0) {
+if (!existed || isEmpty(db)) {
   const t0 = performance.now();
-  const insert = db.prepare(`INSERT INTO recordings (id, pbx, call_id, linked_id, line, purpose, decision, consent, language, caller_hash, agent_hash,
-    started_at, ended_at, duration_ms, channels, sample_rate, bitrate_bps, size_bytes, sha256, recipients, pauses, retention_until, status, file, archived_at)
-    VALUES (?, 'asterisk', ?, ?, ?, ?, 'record', 'no-objection', 'fr', NULL, ?, ?, ?, ?, 1, 8000, 16000, ?, ?, '["age1x"]', '[]', ?, ?, ?, ?)`);
   const evaluation = db.prepare(`INSERT INTO quality_evaluations (id, recording_id, form_id, form_version, agent_hash, caller_hash, line, call_started_at, evaluator, state, state_detail,
     score_percent, outcome, score, created_at, updated_at, retention_until) VALUES (?, ?, 'default', 1, ?, NULL, ?, ?, 'eve', ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const sha = createHash('sha256').update('x').digest('hex');
   const agentHashes = Array.from({ length: AGENTS }, (_, k) => hasher.hex('agent', `agent-${k}`));
   saveForm(db, DEFAULT_FORM, 'bench', new Date(END));
   db.prepare("UPDATE quality_form_versions SET first_used_at = ? WHERE form_id = 'default' AND version = 1").run(new Date(END).toISOString());
@@ -107,34 +106,18 @@ if (!existed || (db.prepare('SELECT COUNT(*) AS n FROM recordings').get() as { n
   const scoreJson = scores.map((s) => JSON.stringify(s));
   const every = Math.max(1, Math.floor(ROWS / EVALS));
   let evals = 0;
-  db.pragma('synchronous = OFF'); // a throwaway index; the daemon keeps FULL
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) {
-      const start = END - SPAN_DAYS * DAY_MS + Math.floor((i / ROWS) * SPAN_DAYS * DAY_MS);
-      const started = new Date(start);
-      const dur = 30_000 + (i % 600) * 1000;
-      const ended = new Date(start + dur);
-      const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-      const id = `${stamp}-${randomBytes(4).toString('hex')}`;
-      const lineNo = i % LINES.length;
-      const agent = agentHashes[i % AGENTS]!;
-      insert.run(id, `1700000000.${i}`, `1700000000.${i}`, LINES[lineNo], PURPOSES[lineNo % PURPOSES.length], agent,
-        started.toISOString(), ended.toISOString(), dur, 40_000, sha, new Date(ended.getTime() + 183 * DAY_MS).toISOString(), i % 1000 === 0 ? 'held' : 'archived',
-        `recordings/${id}.opus.age`, ended.toISOString());
-      // One recording per block of `every`, at a pseudo-random offset in each block (Knuth's multiplicative hash),
-      // so evaluations spread over every line and every agent.
-      if (i % every !== (Math.imul(Math.floor(i / every), 2654435761) >>> 0) % every || evals >= EVALS) continue;
-      // One in twenty a draft, one in twenty voided: present in the table, absent from every figure.
-      const state = evals % 20 === 3 ? 'draft' : evals % 20 === 7 ? 'void' : (['submitted', 'released', 'acknowledged', 'disputed', 'rescored', 'dispute-refused'] as const)[evals % 6]!;
-      const s = scores[evals % scores.length]!;
-      const at = ended.toISOString();
-      evaluation.run(`ev-${evals}`, id, agent, LINES[lineNo], started.toISOString(), state, JSON.stringify({ state, at }),
-        s.percent, s.outcome.outcome, scoreJson[evals % scores.length], at, at, new Date(ended.getTime() + 365 * DAY_MS).toISOString());
-      evals++;
-    }
-  })();
-  db.pragma('synchronous = FULL');
-  db.exec('ANALYZE');
+  fillRecordings(db, { rows: ROWS, spanDays: SPAN_DAYS, lines: LINES, agents: agentHashes, onRow: ({ i, id, line, agentHash, started, ended }) => {
+    // One recording per block of `every`, at a pseudo-random offset in each block (Knuth's multiplicative hash),
+    // so evaluations spread over every line and every agent.
+    if (i % every !== (Math.imul(Math.floor(i / every), 2654435761) >>> 0) % every || evals >= EVALS) return;
+    // One in twenty a draft, one in twenty voided: present in the table, absent from every figure.
+    const state = evals % 20 === 3 ? 'draft' : evals % 20 === 7 ? 'void' : (['submitted', 'released', 'acknowledged', 'disputed', 'rescored', 'dispute-refused'] as const)[evals % 6]!;
+    const s = scores[evals % scores.length]!;
+    const at = ended.toISOString();
+    evaluation.run(`ev-${evals}`, id, agentHash, line, started.toISOString(), state, JSON.stringify({ state, at }),
+      s.percent, s.outcome.outcome, scoreJson[evals % scores.length], at, at, new Date(ended.getTime() + 365 * DAY_MS).toISOString());
+    evals++;
+  } });
   console.log(`built ${ROWS.toLocaleString('en')} recordings and ${evals.toLocaleString('en')} evaluations in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 const counts = db.prepare(`SELECT (SELECT COUNT(*) FROM recordings) AS r, (SELECT COUNT(*) FROM quality_evaluations) AS e,
@@ -153,12 +136,7 @@ for (const [u, role, o] of users) {
   cookies.set(u, createSession(db, u, now).token);
 }
 
-function time(run: () => unknown): number[] {
-  run();
-  const t: number[] = [];
-  for (let i = 0; i < RUNS; i++) { const t0 = performance.now(); run(); t.push(performance.now() - t0); }
-  return t;
-}
+const time = (run: () => unknown) => timeRuns(run, RUNS);
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const PERIODS: Array<[string, string, string]> = [
@@ -170,32 +148,45 @@ const row = (name: string, t: number[], extra = '') => console.log(name.padEnd(4
 const header = (title: string, last: string) => console.log(`\n${title}\n` + 'shape'.padEnd(48) + 'p50 ms'.padStart(9) + 'p99 ms'.padStart(9) + `  ${last}`);
 
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores shared with other work: read p99 with that in mind)`);
-header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each`, 'groups  plan');
+header(`SQL alone (better-sqlite3 .all()), ${RUNS} runs each: the figure rows (one per evaluation, as before migration 9), then the roll-ups and edge days`, 'groups  plan');
 const east = config.console!.teams.east!;
+const range = (from: string, to: string) => [`${from}T00:00:00.000Z`, new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY_MS).toISOString()] as const;
+const planOf = (sql: string, params: readonly unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');
 for (const [pname, from, to] of PERIODS) {
   for (const [scope, lines] of [['every line', null], ['2 lines', east]] as const) {
     const f = lines === null ? '' : ` AND line IN (${lines.map(() => '?').join(', ')})`;
-    const params = [`${from}T00:00:00.000Z`, new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY_MS).toISOString(), ...(lines ?? [])];
+    const [qFrom, qTo] = range(from, to);
+    const params = [qFrom, qTo, ...(lines ?? [])];
     const bucket = bucketOf({ from, to });
-    const shapes: Array<[string, string]> = [[`byAgentLineBucket (${bucket})`, STATS_SQL.byAgentLineBucket(f, bucket)], ['byAgentSection', STATS_SQL.byAgentSection(f)]];
-    for (const [shape, sql] of shapes) {
+    const forTrend = rollupSql(periodPieces(qFrom, qTo, bucket === 'month')!, lines, bucket);
+    const forSections = rollupSql(periodPieces(qFrom, qTo, true)!, lines, bucket);
+    const shapes: Array<[string, string, readonly unknown[]]> = [
+      [`figures byAgentLineBucket (${bucket})`, STATS_SQL.byAgentLineBucket(f, bucket), params], ['figures byAgentSection', STATS_SQL.byAgentSection(f), params],
+      [`roll-ups byAgentLineBucket (${bucket})`, forTrend.byAgentLineBucket, forTrend.params], ['roll-ups byAgentSection', forSections.byAgentSection, forSections.params],
+    ];
+    for (const [shape, sql, ps] of shapes) {
       const stmt = db.prepare(sql);
       let n = 0;
-      const t = time(() => { n = stmt.all(...params).length; });
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');
-      row(`${shape}, ${pname}, ${scope}`, t, `${String(n).padStart(6)}  ${plan}`);
+      const t = time(() => { n = stmt.all(...ps).length; });
+      row(`${shape}, ${pname}, ${scope}`, t, `${String(n).padStart(6)}  ${planOf(sql, ps)}`);
     }
   }
 }
 
-header('The three queries and the roll-up (qualityStats), as the route calls them', 'evaluations behind the figures');
+header('The two queries and the roll-up in code, as the route calls them (qualityStats), and the same from the figure rows alone', 'evaluations behind the figures');
 const dirOf = agentDirectory(config, hasher);
 for (const [pname, from, to] of PERIODS) {
   for (const u of ['quentin', 'quinn']) {
     const lines = dashboardLines(getUser(db, u)!, config.console!.teams);
+    const [qFrom, qTo] = range(from, to);
+    const q = { from: qFrom, to: qTo, lines, bucket: bucketOf({ from, to }) };
     let n = 0;
-    const t = time(() => { n = qualityStats(db, { from: `${from}T00:00:00.000Z`, to: new Date(Date.parse(`${to}T00:00:00.000Z`) + DAY_MS).toISOString(), lines, bucket: bucketOf({ from, to }) }, dirOf.teamOf).total.evaluations; });
+    const t = time(() => { n = qualityStats(db, q, dirOf.teamOf).total.evaluations; });
+    let m = 0;
+    const before = time(() => { m = rollUpQualityStats(rawQualityStatsFromFigures(db, q), q.bucket, dirOf.teamOf).total.evaluations; });
+    if (n !== m) throw new Error(`${pname}: ${n} evaluations from the roll-ups, ${m} from the figure rows`);
     row(`${pname}, ${lines === null ? 'every line' : `${lines.length} lines`}`, t, n.toLocaleString('en'));
+    row(`  (figure rows alone)`, before);
   }
 }
 
@@ -222,10 +213,8 @@ const cases: Array<[string, string, string]> = [
   ['CSV, qa, every line, a year', 'quentin', `/quality.csv?from=${fy}&to=${ty}`],
 ];
 for (const [name, user, url] of cases) {
-  await get(user, url);
-  const t: number[] = [];
   let bytes = 0;
-  for (let i = 0; i < RUNS; i++) { const r = await get(user, url); t.push(r.ms); bytes = r.bytes; }
+  const t = await timeRunsAsync(async () => { bytes = (await get(user, url)).bytes; }, RUNS);
   row(name, t, bytes.toLocaleString('en'));
 }
 console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -85,6 +85,18 @@ export function agentDirectory(config: ResolvedConfig, hasher: KeyedHasher | nul
   return dir;
 }
 
+/**
+ * The team filter's value for the agents without a team (and calls with no
+ * agent): '~' is not allowed in a team name, so it cannot be one. The model
+ * says '' for them (Dashboard.team); only the query string spells it so.
+ */
+export const NO_TEAM_FILTER = '~none';
+
+/** The filter's query value for a dashboard's team: undefined for every team. */
+export function teamFilterValue(team: string | undefined): string | undefined {
+  return team === '' ? NO_TEAM_FILTER : team;
+}
+
 export interface Verdict { readonly key: string; readonly target: KpiTargetConfig; readonly status: KpiStatus }
 
 export interface Dashboard {

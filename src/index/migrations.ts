@@ -56,6 +56,57 @@ function figuresDelete(row: string): string {
           AND NOT EXISTS (SELECT 1 FROM quality_evaluation_figures f WHERE f.agent = quality_agents.n);`;
 }
 
+/**
+ * Pieces of migration 9's SQL: the week and month roll-ups of migration 6's
+ * figure tables, kept by triggers on those tables (which are only ever
+ * inserted into and deleted from). Part of a shipped migration: never edit them.
+ */
+const ROLLUP_GRAINS = [
+  // The week's Monday, as migration 6 computed it; the month's first day.
+  ['week', (r: string) => `${r}.week`, (r: string) => `date(${r}.call_started_at, '-6 days', 'weekday 1')`],
+  ['month', (r: string) => `substr(${r}.call_started_at, 1, 7) || '-01'`, (r: string) => `substr(${r}.call_started_at, 1, 7) || '-01'`],
+] as const;
+
+/** `figures` is quality_evaluation_figures; `sections` is quality_section_figures. */
+function rollupAdd(kind: 'figures' | 'sections', row: string): string {
+  return ROLLUP_GRAINS.map(([grain, ofFigure, ofSection]) => kind === 'figures'
+    ? `INSERT INTO quality_figure_rollups (grain, start, agent, line, figures, evaluations, sum, critical_failed, fatal_failed)
+          VALUES ('${grain}', ${ofFigure(row)}, COALESCE(${row}.agent, 0), ${row}.line, 1, ${row}.percent IS NOT NULL, COALESCE(${row}.percent, 0), ${row}.critical_failed, ${row}.fatal_failed)
+          ON CONFLICT DO UPDATE SET figures = figures + 1, evaluations = evaluations + excluded.evaluations, sum = sum + excluded.sum,
+            critical_failed = critical_failed + excluded.critical_failed, fatal_failed = fatal_failed + excluded.fatal_failed;`
+    : `INSERT INTO quality_section_rollups (grain, start, agent, line, section_id, evaluations, sum, critical_failed, fatal_failed)
+          VALUES ('${grain}', ${ofSection(row)}, COALESCE(${row}.agent, 0), ${row}.line, ${row}.section_id, 1, ${row}.percent, ${row}.critical_failed, ${row}.fatal_failed)
+          ON CONFLICT DO UPDATE SET evaluations = evaluations + 1, sum = sum + excluded.sum,
+            critical_failed = critical_failed + excluded.critical_failed, fatal_failed = fatal_failed + excluded.fatal_failed;`).join('\n        ');
+}
+
+/** The row's share goes; a roll-up row with nothing left behind it goes too. */
+function rollupRemove(kind: 'figures' | 'sections', row: string): string {
+  return ROLLUP_GRAINS.map(([grain, ofFigure, ofSection]) => {
+    if (kind === 'figures') {
+      const key = `grain = '${grain}' AND start = ${ofFigure(row)} AND agent = COALESCE(${row}.agent, 0) AND line = ${row}.line`;
+      return `UPDATE quality_figure_rollups SET figures = figures - 1, evaluations = evaluations - (${row}.percent IS NOT NULL), sum = sum - COALESCE(${row}.percent, 0),
+            critical_failed = critical_failed - ${row}.critical_failed, fatal_failed = fatal_failed - ${row}.fatal_failed WHERE ${key};
+        DELETE FROM quality_figure_rollups WHERE ${key} AND figures = 0;`;
+    }
+    const key = `grain = '${grain}' AND start = ${ofSection(row)} AND agent = COALESCE(${row}.agent, 0) AND line = ${row}.line AND section_id = ${row}.section_id`;
+    return `UPDATE quality_section_rollups SET evaluations = evaluations - 1, sum = sum - ${row}.percent,
+            critical_failed = critical_failed - ${row}.critical_failed, fatal_failed = fatal_failed - ${row}.fatal_failed WHERE ${key};
+        DELETE FROM quality_section_rollups WHERE ${key} AND evaluations = 0;`;
+  }).join('\n        ');
+}
+
+/** The roll-ups of the figures already there (a backfill, and the tests' check that the triggers kept them right). */
+export function rollupRebuildSql(): string {
+  return ROLLUP_GRAINS.map(([grain, ofFigure, ofSection]) => `
+      INSERT INTO quality_figure_rollups (grain, start, agent, line, figures, evaluations, sum, critical_failed, fatal_failed)
+        SELECT '${grain}', ${ofFigure('f')}, COALESCE(f.agent, 0), f.line, COUNT(*), COUNT(f.percent), COALESCE(SUM(f.percent), 0), SUM(f.critical_failed), SUM(f.fatal_failed)
+        FROM quality_evaluation_figures f GROUP BY 2, 3, 4;
+      INSERT INTO quality_section_rollups (grain, start, agent, line, section_id, evaluations, sum, critical_failed, fatal_failed)
+        SELECT '${grain}', ${ofSection('s')}, COALESCE(s.agent, 0), s.line, s.section_id, COUNT(*), SUM(s.percent), SUM(s.critical_failed), SUM(s.fatal_failed)
+        FROM quality_section_figures s GROUP BY 2, 3, 4, 5;`).join('');
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -509,6 +560,66 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at      TEXT NOT NULL,
         PRIMARY KEY (item_id, username)
       ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 9,
+    name: 'quality: week and month roll-ups of the dashboard figures',
+    // Owned by the quality dashboards (src/index/quality-stats.ts). Grouping one
+    // row per evaluation (and per section) made a year's page 840 ms: the
+    // sort into groups, not the reading, was the cost. These tables hold the
+    // same sums per agent, line (and section) and week or month, kept by
+    // triggers on migration 6's figure tables, so a period is its whole months
+    // (or weeks) from here plus its edge days from the figure rows. Sums of
+    // percents are floating point: a roll-up's sum can differ from a fresh sum
+    // in the last bits (about 1e-12 of a percent), never in a count.
+    sql: `
+      CREATE TABLE quality_figure_rollups (
+        grain            TEXT NOT NULL CHECK (grain IN ('week','month')),
+        -- YYYY-MM-DD: the week's Monday (UTC) or the month's first day.
+        start            TEXT NOT NULL,
+        -- quality_agents.n, 0 for a call with no agent (a primary key column cannot be NULL).
+        agent            INTEGER NOT NULL,
+        line             TEXT NOT NULL,
+        -- Figure rows behind this one, scorable or not; the row goes at 0.
+        figures          INTEGER NOT NULL CHECK (figures >= 0),
+        -- Of which with a percent.
+        evaluations      INTEGER NOT NULL CHECK (evaluations >= 0),
+        sum              REAL NOT NULL,
+        critical_failed  INTEGER NOT NULL CHECK (critical_failed >= 0),
+        fatal_failed     INTEGER NOT NULL CHECK (fatal_failed >= 0),
+        PRIMARY KEY (grain, start, agent, line)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE quality_section_rollups (
+        grain            TEXT NOT NULL CHECK (grain IN ('week','month')),
+        start            TEXT NOT NULL,
+        agent            INTEGER NOT NULL,
+        line             TEXT NOT NULL,
+        section_id       TEXT NOT NULL,
+        evaluations      INTEGER NOT NULL CHECK (evaluations >= 0),
+        sum              REAL NOT NULL,
+        critical_failed  INTEGER NOT NULL CHECK (critical_failed >= 0),
+        fatal_failed     INTEGER NOT NULL CHECK (fatal_failed >= 0),
+        PRIMARY KEY (grain, start, agent, line, section_id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TRIGGER quality_rollups_figure_insert AFTER INSERT ON quality_evaluation_figures
+        BEGIN ${rollupAdd('figures', 'NEW')} END;
+      CREATE TRIGGER quality_rollups_figure_delete AFTER DELETE ON quality_evaluation_figures
+        BEGIN ${rollupRemove('figures', 'OLD')} END;
+      CREATE TRIGGER quality_rollups_section_insert AFTER INSERT ON quality_section_figures
+        BEGIN ${rollupAdd('sections', 'NEW')} END;
+      CREATE TRIGGER quality_rollups_section_delete AFTER DELETE ON quality_section_figures
+        BEGIN ${rollupRemove('sections', 'OLD')} END;
+      -- Migration 6's triggers only insert and delete figure rows; an update would bypass the roll-ups.
+      CREATE TRIGGER quality_figures_no_update BEFORE UPDATE ON quality_evaluation_figures
+        BEGIN SELECT RAISE(ABORT, 'quality figures are inserted and deleted, never updated (the roll-ups follow them)'); END;
+      CREATE TRIGGER quality_section_figures_no_update BEFORE UPDATE ON quality_section_figures
+        BEGIN SELECT RAISE(ABORT, 'quality figures are inserted and deleted, never updated (the roll-ups follow them)'); END;
+
+      -- Figures stored before this version.
+      ${rollupRebuildSql()}
     `,
   },
 ];

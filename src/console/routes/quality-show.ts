@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ConsoleApp, RouteSpec } from '../console-app.js';
 import { pageContext, viewerOf } from '../console-app.js';
 import { badRequest } from '../refusal.js';
-import { agentDirectory, buildDashboard, dashboardLines, periodOf, type Dashboard } from '../quality-dashboard.js';
+import { agentDirectory, buildDashboard, dashboardLines, periodOf, teamFilterValue, NO_TEAM_FILTER, type Dashboard } from '../quality-dashboard.js';
 import { qualityView } from '../views/quality.js';
 import type { Language } from '../store/users.js';
 
@@ -29,8 +29,10 @@ export function dashboardFor(app: ConsoleApp, req: FastifyRequest): Dashboard {
   if (period === 'not-a-date') throw badRequest('from and to must be days (YYYY-MM-DD)');
   if (period === 'from-after-to') throw badRequest('from is after to');
   if (period === 'too-long') throw badRequest('the period is longer than 400 days (evaluations are kept one year)');
-  const team = blank(q.team);
-  if (team !== undefined && app.config.teams[team] === undefined) throw badRequest(`unknown team ${team}`);
+  const asked = blank(q.team);
+  if (asked !== undefined && asked !== NO_TEAM_FILTER && app.config.teams[asked] === undefined) throw badRequest(`unknown team ${asked}`);
+  // '' is the agents without a team (and calls with no agent), as in the figures' team keys.
+  const team = asked === NO_TEAM_FILTER ? '' : asked;
   return buildDashboard(app.index.db, app.config, agentDirectory(app.config, app.hasher), viewerOf(req), period, team);
 }
 
@@ -50,7 +52,8 @@ export const qualityShow: RouteSpec = {
   schema: { querystring: QUALITY_QUERY },
   async handler(app, req, reply) {
     const d = dashboardFor(app, req);
-    const params = new URLSearchParams({ from: d.period.from, to: d.period.to, ...(d.team === undefined ? {} : { team: d.team }) });
+    const team = teamFilterValue(d.team);
+    const params = new URLSearchParams({ from: d.period.from, to: d.period.to, ...(team === undefined ? {} : { team }) });
     return reply.type('text/html; charset=utf-8').send(qualityView(pageContext(app, req), {
       dashboard: d, teamNames: Object.keys(app.config.teams).sort(), sectionLabels: sectionLabels(app, req.cv.lang),
       scoped: dashboardLines(viewerOf(req), app.console.teams) !== null, csvUrl: `/quality.csv?${params.toString()}`,

@@ -9,7 +9,7 @@ import { html, type Html } from '../html.js';
 import type { Tally } from '../../index/quality-stats.js';
 import type { KpiStatus } from '../../quality/kpi.js';
 import type { Translate } from '../i18n.js';
-import { agentLabel, TOTAL, type Dashboard } from '../quality-dashboard.js';
+import { agentLabel, NO_TEAM_FILTER, TOTAL, type Dashboard } from '../quality-dashboard.js';
 import { barChart, heatMap } from './charts.js';
 import { layout, type PageContext } from './layout.js';
 
@@ -58,7 +58,8 @@ export function qualityView(ctx: PageContext, v: QualityViewData): string {
 <label>${t('quality.from')} <input type="date" name="from" value="${d.period.from}" required></label>
 <label>${t('quality.to')} <input type="date" name="to" value="${d.period.to}" required></label>
 <label>${t('quality.team')} <select name="team"><option value="">${t('quality.allTeams')}</option>
-${v.teamNames.map((n) => html`<option value="${n}"${d.team === n ? html` selected` : null}>${n}</option>`)}</select></label>
+${v.teamNames.map((n) => html`<option value="${n}"${d.team === n ? html` selected` : null}>${n}</option>`)}
+<option value="${NO_TEAM_FILTER}"${d.team === '' ? html` selected` : null}>${t('quality.noTeam')}</option></select></label>
 <button type="submit">${t('quality.show')}</button>
 <a id="quality-csv" href="${v.csvUrl}">${t('quality.csv')}</a>
 </form>`;

@@ -13,7 +13,7 @@ import { DEFAULT_FORM } from '../../../src/quality/default-form.js';
 import { scoreEvaluation, type Answer, type Score } from '../../../src/quality/scoring.js';
 import type { Actor } from '../../../src/quality/evaluation-state.js';
 import { saveForm, createEvaluation, saveDraftAnswers, applyEvaluationStep } from '../../../src/index/quality-store.js';
-import { bucketOf, csvField, dashboardLines, periodOf } from '../../../src/console/quality-dashboard.js';
+import { bucketOf, csvField, dashboardLines, periodOf, NO_TEAM_FILTER } from '../../../src/console/quality-dashboard.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { isCallvaultError } from '../../../src/errors.js';
 import { RECIPIENT } from '../../support/fake-call.js';
@@ -173,6 +173,32 @@ test('the team filter keeps that team\'s agents in every figure; the page speaks
   assert.match(fr.body, /trop peu \(2 sur 5\)/);
   clean(fr.body);
   await w.request(b.get('quentin')!, 'GET', '/quality?lang=en');
+});
+
+test('the team filter reaches the agents without a team too (agent-9 is in no team), on the page and in the CSV', async () => {
+  const res = await w.request(b.get('quentin')!, 'GET', `/quality?${PERIOD}&team=${encodeURIComponent(NO_TEAM_FILTER)}`);
+  assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+  assert.deepEqual(totalRow(res.body), ['1', pct(total('perfect')), '0', '0']);
+  assert.deepEqual(agentsShown(res.body), [`#${w.ops.hasher.hex('agent', 'agent-9').slice(0, 8)}`]);
+  assert.match(res.body, new RegExp(`<option value="${NO_TEAM_FILTER}" selected>\\(no team\\)</option>`));
+  // No team has no target: no verdict row.
+  assert.doesNotMatch(res.body, /<tr class="verdict-/);
+  assert.match(res.body, /href="\/quality\.csv\?from=2026-11-02&amp;to=2026-11-15&amp;team=(?:~|%7E)none"/);
+  // Without the filter the option is there, not selected; a team stays selectable.
+  const all = await w.request(b.get('quentin')!, 'GET', `/quality?${PERIOD}`);
+  assert.match(all.body, new RegExp(`<option value="${NO_TEAM_FILTER}">\\(no team\\)</option>`));
+  // The supervisor of the sales line: agent-9 answered support only, so nothing.
+  const sam = await w.request(b.get('sam')!, 'GET', `/quality?${PERIOD}&team=${encodeURIComponent(NO_TEAM_FILTER)}`);
+  assert.match(sam.body, /id="quality-none"/);
+  const csv = await w.request(b.get('quentin')!, 'GET', `/quality.csv?${PERIOD}&team=${encodeURIComponent(NO_TEAM_FILTER)}`);
+  assert.equal(csv.statusCode, 200);
+  assert.match(String(csv.headers['content-disposition']), /filename="callvault-quality-2026-11-02-2026-11-15-no-team\.csv"/);
+  const lines = csv.body.split('\r\n');
+  assert.ok(lines.includes(`total,,,,,,1,${total('perfect').toFixed(2)},0,0,,,`), csv.body);
+  assert.ok(lines.includes(`team,,,,,,1,${total('perfect').toFixed(2)},0,0,,,`), csv.body);
+  assert.ok(!lines.some((l) => /^team,(blue|green),/.test(l)), csv.body);
+  const audit = w.index.db.prepare("SELECT details FROM audit WHERE action = 'quality.export' ORDER BY seq DESC LIMIT 1").get() as { details: string };
+  assert.equal(JSON.parse(audit.details).team, NO_TEAM_FILTER);
 });
 
 test('the CSV has the same figures, defuses formula-looking fields, and each export is audited', async () => {

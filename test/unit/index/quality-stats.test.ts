@@ -15,7 +15,7 @@ import type { Actor } from '../../../src/quality/evaluation-state.js';
 import { scoreEvaluation, type Answer, type Score } from '../../../src/quality/scoring.js';
 import { saveForm, createEvaluation, saveDraftAnswers, applyEvaluationStep, purgeExpiredEvaluations } from '../../../src/index/quality-store.js';
 import { MIGRATIONS } from '../../../src/index/migrations.js';
-import { qualityStats, rawQualityStats, COUNTED_STATES, STATS_SQL, type Tally } from '../../../src/index/quality-stats.js';
+import { qualityStats, rawQualityStats, periodPieces, rollupSql, COUNTED_STATES, STATS_SQL, type Tally } from '../../../src/index/quality-stats.js';
 import { STATE_NAMES } from '../../../src/quality/evaluation-state.js';
 
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -202,35 +202,50 @@ test('a section whose questions are all N/A is left out of that criterion, not c
   } finally { t.cleanup(); }
 });
 
-test('each query is one range scan of a figure table by call time, never a scan of the evaluations', () => {
+test('each query is range scans of the roll-ups and figure tables by their keys, never a scan of a table', () => {
   const t = world([]);
   try {
-    const plans = (sql: string) => (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('a', 'b') as Array<{ detail: string }>).map((p) => p.detail).join('; ');
-    const raw = rawQualityStats(t.db, PERIOD);
-    assert.equal(raw.byAgentLineBucket.length, 0);
+    const plans = (sql: string, params: unknown[]) => (t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((p) => p.detail).join('; ');
+    // The figure-row queries (a period not of whole days, and the reference): one range scan by call time.
     for (const [name, sql] of Object.entries(STATS_SQL)) {
-      const p = plans((sql as (f: string) => string)(''));
+      const p = plans((sql as (f: string) => string)(''), ['a', 'b']);
       assert.match(p, /SEARCH quality_(evaluation|section)_figures USING PRIMARY KEY \(call_started_at>\? AND call_started_at<\?\)/, `${name}: ${p}`);
       assert.doesNotMatch(p, /SCAN quality/, `${name}: ${p}`);
     }
+    // A year from mid-month: edge days, weeks and months, each piece a range of a primary key.
+    const pieces = periodPieces('2025-11-28T00:00:00.000Z', '2026-11-28T00:00:00.000Z', true)!;
+    assert.deepEqual([...new Set(pieces.map((p) => p.source))].sort(), ['figures', 'month', 'week']);
+    for (const lines of [null, ['sales', 'support']]) {
+      const q = rollupSql(pieces, lines, 'month');
+      for (const sql of [q.byAgentLineBucket, q.byAgentSection]) {
+        const p = plans(sql, q.params);
+        assert.match(p, /SEARCH quality_(figure|section)_rollups USING PRIMARY KEY \(grain=\? AND start>\? AND start<\?\)/, p);
+        assert.match(p, /SEARCH quality_(evaluation|section)_figures USING PRIMARY KEY \(call_started_at>\? AND call_started_at<\?\)/, p);
+        assert.doesNotMatch(p, /SCAN quality/, p);
+      }
+    }
+    assert.equal(rawQualityStats(t.db, PERIOD).byAgentLineBucket.length, 0);
   } finally { t.cleanup(); }
 });
 
-test('a purged evaluation leaves no figure and no agent number behind; evaluations scored before migration 6 are backfilled', () => {
+test('a purged evaluation leaves no figure, roll-up or agent number behind; evaluations scored before migrations 6 and 9 are backfilled', () => {
   const t = world([
     { id: 'p1', agent: A, line: 'sales', at: '2026-11-03T10:00:00.000Z', answers: 'wrongInfo', path: 'submitted' },
     { id: 'p2', agent: B, line: 'sales', at: '2026-11-04T10:00:00.000Z', answers: 'perfect', path: 'released' },
   ]);
   try {
     const before = rawQualityStats(t.db, PERIOD);
-    // Replay migration 6 on the same rows: empty the figure tables as version 5 had none, then run its SQL.
+    // Replay migrations 6 and 9 on the same rows: drop their tables (and with them their triggers) as version 5 had none, then run their SQL.
     t.db.exec('DROP TRIGGER quality_figures_insert; DROP TRIGGER quality_figures_update; DROP TRIGGER quality_figures_delete; DROP TABLE quality_evaluation_figures; DROP TABLE quality_section_figures; DROP TABLE quality_agents');
+    t.db.exec('DROP TABLE quality_figure_rollups; DROP TABLE quality_section_rollups');
     t.db.exec(MIGRATIONS.find((m) => m.version === 6)!.sql);
+    t.db.exec(MIGRATIONS.find((m) => m.version === 9)!.sql);
     assert.deepEqual(rawQualityStats(t.db, PERIOD), before);
     assert.equal(before.byAgentSection.length, 8);
     // A year later the purge deletes the evaluations; their figures go with them.
     assert.equal(purgeExpiredEvaluations(t.db, new Date(NOW.getTime() + 400 * 86_400_000), 'purge').purged, 2);
     // ... and so does the agents' number table: no keyed hash kept past its last figure.
-    assert.equal((t.db.prepare('SELECT (SELECT COUNT(*) FROM quality_evaluation_figures) + (SELECT COUNT(*) FROM quality_section_figures) + (SELECT COUNT(*) FROM quality_agents) AS n').get() as { n: number }).n, 0);
+    assert.equal((t.db.prepare(`SELECT (SELECT COUNT(*) FROM quality_evaluation_figures) + (SELECT COUNT(*) FROM quality_section_figures) + (SELECT COUNT(*) FROM quality_agents)
+      + (SELECT COUNT(*) FROM quality_figure_rollups) + (SELECT COUNT(*) FROM quality_section_rollups) AS n`).get() as { n: number }).n, 0);
   } finally { t.cleanup(); }
 });
