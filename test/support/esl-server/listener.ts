@@ -40,6 +40,10 @@ export interface ListenerHost {
   runApi(command: string, arg: string | null): Promise<string | null>;
   fire(event: EslEvent): void;
   closed(listener: SimListener): void;
+  /** Keep transcripts (default true); a long benchmark turns it off, or memory grows with every call. */
+  readonly keepHistory?: boolean;
+  /** Counts what is written to clients, and whether it was an event (bench/freeswitch-player.ts reads it). */
+  written?(bytes: number, event: boolean): void;
 }
 
 export type ListenerMode =
@@ -109,15 +113,16 @@ export class SimListener {
 
   // --- I/O --------------------------------------------------------------------
 
-  #write(data: string): void {
+  #write(data: string, event = false): void {
     if (this.#closed || this.#socket.destroyed) return;
-    this.transcript.push({ dir: 'out', data });
+    if (this.#host.keepHistory !== false) this.transcript.push({ dir: 'out', data });
+    this.#host.written?.(data.length, event);
     this.#socket.write(data);
   }
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    this.transcript.push({ dir: 'in', data: chunk.toString('utf8') });
+    if (this.#host.keepHistory !== false) this.transcript.push({ dir: 'in', data: chunk.toString('utf8') });
     let cmds: ReceivedCommand[];
     try {
       cmds = this.#reader.push(chunk);
@@ -160,7 +165,7 @@ export class SimListener {
   }
 
   #flushEvents(): void {
-    while (this.#eventQueue.length > 0 && !this.#closed) this.#write(this.#eventQueue.shift() as string);
+    while (this.#eventQueue.length > 0 && !this.#closed) this.#write(this.#eventQueue.shift() as string, true);
   }
 
   // --- events -----------------------------------------------------------------
