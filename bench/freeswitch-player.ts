@@ -101,8 +101,12 @@ export class FsPlayer {
     this.#pad = padVariables(opts.shape);
     this.fs = new FakeFreeSwitch({
       files,
-      // Media time in 100 ms steps: 5 ms steps for thousands of calls would make the fake the load.
-      tickMs: 100,
+      // Media time in 20 ms steps, a frame at 20 ms ptime: a parked socket sees a
+      // queued sendmsg at its next frame (switch_ivr_park reads a frame, then
+      // parses the private events), so this step is part of what the caller waits.
+      tickMs: 20,
+      // Playbacks (the notice, and the minutes of talk) step by 100 ms: nothing is queued for the channel meanwhile.
+      playbackTickMs: 100,
       writeRecordings: true,
       // The growing file in 100 ms appends (the daemon reads its length at mask and waits for 240 ms more before an unmask).
       recordingFrameMs: 100,

@@ -44,6 +44,8 @@ export interface ChannelHost {
   destroyed(channel: SimChannel): void;
   /** Write each recording's WAV at its path (header at start, the whole file when it closes). */
   readonly writeRecordings?: boolean;
+  /** Media time step while a playback runs, in ms (default tickMs). */
+  readonly playbackTickMs?: number;
   /** How often the growing file is appended to, in ms (default SIM_FRAME_MS, one frame; a benchmark of thousands of calls coarsens it). */
   readonly recordingFrameMs?: number;
   /** The `socket` application's TCP connection; null when it cannot connect ("Socket Error!"). */
@@ -198,7 +200,8 @@ export class SimChannel implements ChannelView {
         if (u) return u;
         if (left <= 0) return 'elapsed';
         if (this.#queue.length > 0) this.#pump();
-        const step = Math.min(this.#host.tickMs, left);
+        // A playback may step coarser (ChannelHost.playbackTickMs): a benchmark's minutes of talk would otherwise be the load.
+        const step = Math.min(run.record.app === 'playback' ? (this.#host.playbackTickMs ?? this.#host.tickMs) : this.#host.tickMs, left);
         await this.#tick(step);
         if (this.#running[this.#running.length - 1] === run) left -= step;
       }

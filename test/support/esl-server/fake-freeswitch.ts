@@ -55,6 +55,8 @@ export interface FakeFreeSwitchOptions {
   readonly onEvent?: (event: EslEvent) => void;
   /** See ChannelHost.recordingFrameMs. */
   readonly recordingFrameMs?: number;
+  /** See ChannelHost.playbackTickMs. */
+  readonly playbackTickMs?: number;
 }
 
 export interface DialplanCallOptions extends Omit<ChannelSpec, 'uuid'> {
@@ -88,6 +90,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly writeRecordings: boolean;
   readonly keepHistory: boolean;
   readonly recordingFrameMs: number | undefined;
+  readonly playbackTickMs: number | undefined;
   readonly #onEvent: ((event: EslEvent) => void) | undefined;
   /** Characters written to clients, all listeners, and the events among them. */
   bytesWritten = 0;
@@ -117,6 +120,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.writeRecordings = options.writeRecordings ?? false;
     this.keepHistory = options.keepHistory ?? true;
     this.recordingFrameMs = options.recordingFrameMs;
+    this.playbackTickMs = options.playbackTickMs;
     this.#onEvent = options.onEvent;
     this.#dialplan = options.dialplan ? new XmlDialplan(options.dialplan) : null;
     for (const [k, v] of Object.entries(options.globals ?? {})) this.globals.set(k, v);
