@@ -59,7 +59,7 @@ export const BENCH_DIALPLAN = `<include>
 export interface FsShape {
   measuredAt: string;
   calls: number;
-  inbound: { eventsPerCall: number; eventBytesPerCall: number };
+  inbound: { eventsPerCall: number; eventBytesPerCall: number; commandsPerCall: Record<string, number> };
   sockets: Record<string, { eventsToDaemonPerCall: number; bytesToDaemonPerCall: number; sequence: Array<{ what: string; vars?: Record<string, number> }> }>;
 }
 
@@ -110,6 +110,8 @@ export class FsPlayer {
       writeRecordings: true,
       // The growing file in 100 ms appends (the daemon reads its length at mask and waits for 240 ms more before an unmask).
       recordingFrameMs: 100,
+      // At hangup, append the rest and fix the header (libsndfile does the same at close), not a whole re-render.
+      finishGrownFile: true,
       keepHistory: false,
       onEvent: (ev) => this.#seen(ev),
       globals: { CALLVAULT_SOCKET: `127.0.0.1:${opts.outboundPort}` },

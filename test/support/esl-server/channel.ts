@@ -28,7 +28,7 @@ import type { EslHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { getHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { buildEvent, type ChannelView, type CoreIdentity } from './event-factory.js';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { SimRecording, renderPcm, renderWav, wavHeader, SIM_FRAME_MS, type CapturedSound } from './recording.js';
 import { expandVariables, type DialplanAction } from './dialplan.js';
 
@@ -44,6 +44,13 @@ export interface ChannelHost {
   destroyed(channel: SimChannel): void;
   /** Write each recording's WAV at its path (header at start, the whole file when it closes). */
   readonly writeRecordings?: boolean;
+  /**
+   * Close a grown file as a WAV writer does (append what is left, then fix
+   * the RIFF sizes in the header) instead of rendering it again whole. Off by
+   * default (tests compare against renderWav); a benchmark's 5-minute files
+   * rendered on the event loop at every hangup stalled it for 100s of ms.
+   */
+  readonly finishGrownFile?: boolean;
   /** Media time step while a playback runs, in ms (default tickMs). */
   readonly playbackTickMs?: number;
   /** How often the growing file is appended to, in ms (default SIM_FRAME_MS, one frame; a benchmark of thousands of calls coarsens it). */
@@ -407,9 +414,14 @@ export class SimChannel implements ChannelView {
   }
 
   /** Appends the frames the recording has "written" so far, every SIM_FRAME_MS, until it stops. */
+  /** Milliseconds of each growing file already appended, for finishGrownFile. */
+  readonly #grown = new Map<SimRecording, { start: number; written: number }>();
+
   #growFile(rec: SimRecording): void {
     const start = Date.now();
     let written = 0;
+    const state = { start, written: 0 };
+    this.#grown.set(rec, state);
     const timer = setInterval(() => {
       if (!rec.active) { clearInterval(timer); return; }
       const upTo = Math.floor((Date.now() - start) / SIM_FRAME_MS) * SIM_FRAME_MS;
@@ -421,6 +433,7 @@ export class SimChannel implements ChannelView {
         return;
       }
       written = upTo;
+      state.written = upTo;
     }, this.#host.recordingFrameMs ?? SIM_FRAME_MS);
     timer.unref();
   }
@@ -428,6 +441,24 @@ export class SimChannel implements ChannelView {
   /** record_callback, SWITCH_ABC_TYPE_CLOSE: switch_core_file_close, then RECORD_STOP. */
   #closeFile(rec: SimRecording): void {
     if (!this.#host.writeRecordings) return;
+    const grown = this.#grown.get(rec);
+    this.#grown.delete(rec);
+    if (grown !== undefined && this.#host.finishGrownFile) {
+      try {
+        const end = (rec.stoppedAt ?? Date.now()) - grown.start;
+        if (end > grown.written) appendFileSync(rec.path, renderPcm(rec, grown.written, end));
+        const fd = openSync(rec.path, 'r+');
+        try {
+          const size = fstatSync(fd).size;
+          writeSync(fd, wavHeader(size - 44), 0, 44, 0);
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        /* the directory went away: FreeSWITCH logs and carries on */
+      }
+      return;
+    }
     try {
       writeFileSync(rec.path, renderWav(rec));
     } catch {

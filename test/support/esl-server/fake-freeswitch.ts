@@ -57,6 +57,8 @@ export interface FakeFreeSwitchOptions {
   readonly recordingFrameMs?: number;
   /** See ChannelHost.playbackTickMs. */
   readonly playbackTickMs?: number;
+  /** See ChannelHost.finishGrownFile. */
+  readonly finishGrownFile?: boolean;
 }
 
 export interface DialplanCallOptions extends Omit<ChannelSpec, 'uuid'> {
@@ -91,6 +93,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly keepHistory: boolean;
   readonly recordingFrameMs: number | undefined;
   readonly playbackTickMs: number | undefined;
+  readonly finishGrownFile: boolean;
   readonly #onEvent: ((event: EslEvent) => void) | undefined;
   /** Characters written to clients, all listeners, and the events among them. */
   bytesWritten = 0;
@@ -121,6 +124,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.keepHistory = options.keepHistory ?? true;
     this.recordingFrameMs = options.recordingFrameMs;
     this.playbackTickMs = options.playbackTickMs;
+    this.finishGrownFile = options.finishGrownFile ?? false;
     this.#onEvent = options.onEvent;
     this.#dialplan = options.dialplan ? new XmlDialplan(options.dialplan) : null;
     for (const [k, v] of Object.entries(options.globals ?? {})) this.globals.set(k, v);
