@@ -49,6 +49,7 @@ const steps = (opt('--steps') ?? (quick ? '200,1000' : '200,500,1000,2000,5000')
 const windowS = Number(opt('--window') ?? (quick ? '15' : '30'));
 const eventsKind = (opt('--events') ?? 'read-all') as 'strict' | 'read-all';
 const noArchive = argv.includes('--no-archive');
+const recordingsTmpfs = argv.includes('--recordings-tmpfs');
 const pbx = (opt('--pbx') ?? 'asterisk') as 'asterisk' | 'freeswitch';
 if (pbx !== 'asterisk' && pbx !== 'freeswitch') { console.error(`bench: --pbx is asterisk or freeswitch, not ${String(pbx)}`); process.exit(2); }
 if (pbx === 'freeswitch' && pauseCheck) { console.error('bench: --pause-check plays Asterisk only'); process.exit(2); }
@@ -138,8 +139,9 @@ async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   const storage = join(dir, 'store');
   mkdirSync(storage, { mode: 0o700 });
   chmodSync(storage, 0o700);
-  const recordings = join(dir, 'rec');
-  mkdirSync(recordings);
+  // --recordings-tmpfs: the PBX's recordings on /dev/shm, apart from the spool's disk (does the PBX's writing slow the daemon's fsyncs?).
+  const recordings = recordingsTmpfs ? mkdtempSync('/dev/shm/cv-capacity-rec-') : join(dir, 'rec');
+  if (!recordingsTmpfs) mkdirSync(recordings);
   const agiPort = await freePort();
   const metricsPort = await freePort();
   let ami: AmiPlayer | null = null;
@@ -188,7 +190,7 @@ async function stopStack(s: Stack): Promise<void> {
   await s.ami?.close();
   await s.fs?.close().catch(() => undefined);
   for (let i = 0; ; i++) {
-    try { rmSync(s.dir, { recursive: true, force: true }); break; } catch (err) { if (i > 20) throw err; await sleep(200); }
+    try { rmSync(s.dir, { recursive: true, force: true }); if (recordingsTmpfs) rmSync(s.recordings, { recursive: true, force: true }); break; } catch (err) { if (i > 20) throw err; await sleep(200); }
   }
 }
 
@@ -313,6 +315,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   const eld = await metric(s.metricsPort, 'callvault_event_loop_delay_p99_seconds');
   const sp1 = await sampler.sample(0, Date.now());
   const benchEld = benchLoop.percentile(99) / 1e6 - 1;
+  const benchMax = benchLoop.max;
   const cb1 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
   const pb1 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
   let archivedS = 0;
@@ -323,7 +326,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   } catch { /* nothing archived yet */ }
   arriving = false;
   if (s.ami !== null) console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
-  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}`);
+  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
     console.error(`  daemon log (${lines.length} payment/error lines), last 3:\n  ${lines.slice(-3).join('\n  ')}`);

@@ -85,9 +85,11 @@ export interface FsTally {
   recorded: number;
   audioLandedS: number;
   measuring: boolean;
+  /** Of each measured consent: socket started to its TCP connection up (CHANNEL_PARK), for the slow ones' breakdown. */
+  consentConnect?: number[];
 }
 
-interface CallState { consentAt: number | null; consentMeasured: boolean; payAt: number | null; payMeasured: boolean; confirmed: boolean; recorded: boolean; durationS: number }
+interface CallState { parkedAt?: number; consentAt: number | null; consentMeasured: boolean; payAt: number | null; payMeasured: boolean; confirmed: boolean; recorded: boolean; durationS: number }
 
 export class FsPlayer {
   readonly fs: FakeFreeSwitch;
@@ -162,6 +164,7 @@ export class FsPlayer {
     const c = this.#calls.get(uuid);
     if (c === undefined) return;
     const name = ev.name;
+    if (name === 'CHANNEL_PARK' && c.consentAt !== null && c.parkedAt === undefined) c.parkedAt = performance.now();
     if (name === 'CHANNEL_EXECUTE') {
       const app = ev.get('Application');
       const data = ev.get('Application-Data') ?? '';
@@ -170,7 +173,10 @@ export class FsPlayer {
         if (action === 'consent') { c.consentAt = performance.now(); c.consentMeasured = t.measuring; }
         else if (action === 'payment-enter') { c.payAt = performance.now(); c.payMeasured = t.measuring; }
       } else if (app === 'playback' && c.consentAt !== null && data.startsWith(`${BENCH_PROMPTS}/`)) {
-        if (c.consentMeasured && t.measuring) t.consent.push(performance.now() - c.consentAt);
+        if (c.consentMeasured && t.measuring) {
+          t.consent.push(performance.now() - c.consentAt);
+          (t.consentConnect ??= []).push((c.parkedAt ?? Number.NaN) - c.consentAt);
+        }
         c.consentAt = null;
       } else if (app === 'set') {
         if (data === 'CALLVAULT_PAUSE=confirmed' && c.payAt !== null) {
