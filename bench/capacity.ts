@@ -327,6 +327,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   arriving = false;
   if (s.ami !== null) console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
   else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms`);
+  for (const x of [...((t as { consentSteps?: Array<{ total: number; steps: string }> }).consentSteps ?? [])].sort((p, q) => q.total - p.total).slice(0, 3)) console.error(`  slow consent ${x.total.toFixed(1)} ms: ${x.steps}`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
     console.error(`  daemon log (${lines.length} payment/error lines), last 3:\n  ${lines.slice(-3).join('\n  ')}`);

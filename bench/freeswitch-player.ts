@@ -87,9 +87,11 @@ export interface FsTally {
   measuring: boolean;
   /** Of each measured consent: socket started to its TCP connection up (CHANNEL_PARK), for the slow ones' breakdown. */
   consentConnect?: number[];
+  /** Of each measured consent: the steps' times in ms (park, then each command the daemon sent as the fake took it), for the slowest. */
+  consentSteps?: Array<{ total: number; steps: string }>;
 }
 
-interface CallState { parkedAt?: number; consentAt: number | null; consentMeasured: boolean; payAt: number | null; payMeasured: boolean; confirmed: boolean; recorded: boolean; durationS: number }
+interface CallState { steps?: Array<[string, number]>; parkedAt?: number; consentAt: number | null; consentMeasured: boolean; payAt: number | null; payMeasured: boolean; confirmed: boolean; recorded: boolean; durationS: number }
 
 export class FsPlayer {
   readonly fs: FakeFreeSwitch;
@@ -116,6 +118,10 @@ export class FsPlayer {
       finishGrownFile: true,
       keepHistory: false,
       onEvent: (ev) => this.#seen(ev),
+      onCommand: (line, uuid) => {
+        const c = uuid === null ? undefined : this.#calls.get(uuid);
+        if (c !== undefined && c.consentAt !== null) (c.steps ??= []).push([line.split(' ')[0]!, performance.now()]);
+      },
       globals: { CALLVAULT_SOCKET: `127.0.0.1:${opts.outboundPort}` },
       dialplan: [
         readFileSync(join(repo, 'dialplan/freeswitch/callvault.xml'), 'utf8'),
@@ -176,6 +182,10 @@ export class FsPlayer {
         if (c.consentMeasured && t.measuring) {
           t.consent.push(performance.now() - c.consentAt);
           (t.consentConnect ??= []).push((c.parkedAt ?? Number.NaN) - c.consentAt);
+          let prev = c.consentAt;
+          const steps = [['park', c.parkedAt ?? prev] as [string, number], ...(c.steps ?? []), ['playing', performance.now()] as [string, number]]
+            .map(([n, at]) => { const d = at - prev; prev = at; return `${n} +${d.toFixed(1)}`; }).join(' ');
+          (t.consentSteps ??= []).push({ total: performance.now() - c.consentAt, steps });
         }
         c.consentAt = null;
       } else if (app === 'set') {

@@ -53,6 +53,8 @@ export interface FakeFreeSwitchOptions {
   readonly keepHistory?: boolean;
   /** Called with every event fired. */
   readonly onEvent?: (event: EslEvent) => void;
+  /** Called with every command a listener takes (first line), and the channel's uuid on an outbound socket. */
+  readonly onCommand?: (line: string, uuid: string | null) => void;
   /** See ChannelHost.recordingFrameMs. */
   readonly recordingFrameMs?: number;
   /** See ChannelHost.playbackTickMs. */
@@ -95,6 +97,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly playbackTickMs: number | undefined;
   readonly finishGrownFile: boolean;
   readonly #onEvent: ((event: EslEvent) => void) | undefined;
+  readonly #onCommand: ((line: string, uuid: string | null) => void) | undefined;
   /** Characters written to clients, all listeners, and the events among them. */
   bytesWritten = 0;
   eventsWritten = 0;
@@ -126,6 +129,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.playbackTickMs = options.playbackTickMs;
     this.finishGrownFile = options.finishGrownFile ?? false;
     this.#onEvent = options.onEvent;
+    this.#onCommand = options.onCommand;
     this.#dialplan = options.dialplan ? new XmlDialplan(options.dialplan) : null;
     for (const [k, v] of Object.entries(options.globals ?? {})) this.globals.set(k, v);
   }
@@ -355,6 +359,10 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     const ch = listener.mode.channel;
     // The socket application returns; the dialplan goes on to the next action, or ends.
     if (ch.alive && this.#afterSocket.get(ch.uuid) === 'hangup') ch.hangup('NORMAL_CLEARING');
+  }
+
+  command(line: string, uuid: string | null): void {
+    this.#onCommand?.(line, uuid);
   }
 
   written(bytes: number, event: boolean): void {

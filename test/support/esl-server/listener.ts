@@ -44,6 +44,8 @@ export interface ListenerHost {
   readonly keepHistory?: boolean;
   /** Counts what is written to clients, and whether it was an event (bench/freeswitch-player.ts reads it). */
   written?(bytes: number, event: boolean): void;
+  /** Called with each command as it is taken (first line) and the channel's uuid on an outbound socket. */
+  command?(line: string, uuid: string | null): void;
 }
 
 export type ListenerMode =
@@ -141,6 +143,7 @@ export class SimListener {
       while (this.#inbox.length > 0 && this.#running && !this.#closed) {
         const cmd = this.#inbox.shift() as ReceivedCommand;
         this.commands.push(cmd.line);
+        this.#host.command?.(cmd.line, this.mode.kind === 'outbound' ? this.mode.channel.uuid : null);
         if (this.#host.faults.stallOn?.(cmd.line)) {
           // A hung command holds the listener thread: no reply, no more commands, no events.
           this.#stalled = true;
