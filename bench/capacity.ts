@@ -7,6 +7,12 @@
  * consent with a 4 s notice and the objection wait, a payment pause on
  * recorded calls, and a real WAV of the call's audio at hangup.
  *
+ * `--pbx freeswitch`: the same calls through FreeSWITCH's Event Socket,
+ * played by bench/freeswitch-player.ts (the test FreeSWITCH running
+ * callvault.xml: the inbound link, an outbound socket per consent and per
+ * payment edge, uuid_record start/mask/unmask, the WAV at its path), its
+ * events as heavy as the sandbox FreeSWITCH's (bench/freeswitch-call-shape.json).
+ *
  * Each step holds C concurrent calls in steady state: calls last 60 to 300 s
  * (mean 180 s) and arrive at C/180 per second, as in a real centre. What is
  * compressed is only the ramp: the C calls in progress when a step starts
@@ -15,7 +21,7 @@
  * real number of sessions in memory and the real audio inflow (C x 25%
  * audio hours per hour), so the figures are those of the real load.
  *
- *   npm run build && npx tsx bench/capacity.ts [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
+ *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
  *   npx tsx bench/capacity.ts --pause-check      # pause p99, archive idle vs saturated (500 calls)
  *
  * Prints one row per step; asserts nothing. CPU is from /proc/PID/stat.
@@ -30,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AmiPlayer, agiSession, landRecording, speechWav, writeConfig, type ShapeEvent } from './pbx-player.js';
+import { FsPlayer, loadShape, writeFsConfig } from './freeswitch-player.js';
 import { SpoolSampler } from '../src/archive/spool-sampler.js';
 import { pct } from './support/percentile.js';
 
@@ -42,6 +49,10 @@ const steps = (opt('--steps') ?? (quick ? '200,1000' : '200,500,1000,2000,5000')
 const windowS = Number(opt('--window') ?? (quick ? '15' : '30'));
 const eventsKind = (opt('--events') ?? 'read-all') as 'strict' | 'read-all';
 const noArchive = argv.includes('--no-archive');
+const recordingsTmpfs = argv.includes('--recordings-tmpfs');
+const pbx = (opt('--pbx') ?? 'asterisk') as 'asterisk' | 'freeswitch';
+if (pbx !== 'asterisk' && pbx !== 'freeswitch') { console.error(`bench: --pbx is asterisk or freeswitch, not ${String(pbx)}`); process.exit(2); }
+if (pbx === 'freeswitch' && pauseCheck) { console.error('bench: --pause-check plays Asterisk only'); process.exit(2); }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The bench's own event-loop delay: client-side latencies include it.
 const benchLoop = monitorEventLoopDelay({ resolution: 1 });
@@ -117,9 +128,10 @@ async function metric(port: number, name: string): Promise<number | null> {
     return m ? Number(m[1]) : null;
   } catch { return null; }
 }
-interface Stack { dir: string; daemon: ChildProcess; ami: AmiPlayer; agiPort: number; metricsPort: number; recordings: string; spool: string; storage: string }
+const fsShape = pbx === 'freeswitch' ? loadShape() : null;
+interface Stack { dir: string; daemon: ChildProcess; ami: AmiPlayer | null; fs: FsPlayer | null; agiPort: number; metricsPort: number; recordings: string; spool: string; storage: string }
 
-async function startStack(archive: boolean): Promise<Stack> {
+async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'cv-capacity-'));
   writeFileSync(join(dir, 'hash.key'), randomBytes(32), { mode: 0o600 });
   execFileSync('age-keygen', ['-o', join(dir, 'qa.key')], { stdio: 'pipe' });
@@ -127,13 +139,24 @@ async function startStack(archive: boolean): Promise<Stack> {
   const storage = join(dir, 'store');
   mkdirSync(storage, { mode: 0o700 });
   chmodSync(storage, 0o700);
-  const recordings = join(dir, 'rec');
-  mkdirSync(recordings);
-  const ami = new AmiPlayer();
-  await ami.listen();
+  // --recordings-tmpfs: the PBX's recordings on /dev/shm, apart from the spool's disk (does the PBX's writing slow the daemon's fsyncs?).
+  const recordings = recordingsTmpfs ? mkdtempSync('/dev/shm/cv-capacity-rec-') : join(dir, 'rec');
+  if (!recordingsTmpfs) mkdirSync(recordings);
   const agiPort = await freePort();
   const metricsPort = await freePort();
-  const config = writeConfig(dir, { amiPort: ami.port, agiPort, metricsPort, recordings, recipient });
+  let ami: AmiPlayer | null = null;
+  let fs: FsPlayer | null = null;
+  let config: string;
+  if (pbx === 'asterisk') {
+    ami = new AmiPlayer();
+    await ami.listen();
+    config = writeConfig(dir, { amiPort: ami.port, agiPort, metricsPort, recordings, recipient });
+  } else {
+    // agiPort is the daemon's outbound listener: where the dialplan's socket application connects.
+    fs = new FsPlayer({ outboundPort: agiPort, noticeMs: NOTICE_MS, shape: fsShape! });
+    await fs.start(t);
+    config = writeFsConfig(dir, { eslPort: fs.port, outboundPort: agiPort, metricsPort, recordings, recipient });
+  }
   const { openSync } = await import('node:fs');
   const log = openSync(join(dir, 'daemon.log'), 'w');
   // CV_BENCH_PROF=1: V8's tick profiler in the daemon (written as it goes, so it survives the SIGKILL at the end).
@@ -145,7 +168,7 @@ async function startStack(archive: boolean): Promise<Stack> {
     if (Date.now() > deadline) throw new Error(`daemon not ready: ${JSON.stringify(r)}`);
     await sleep(100);
   }
-  return { dir, daemon, ami, agiPort, metricsPort, recordings, spool: join(storage, 'spool'), storage };
+  return { dir, daemon, ami, fs, agiPort, metricsPort, recordings, spool: join(storage, 'spool'), storage };
 }
 
 async function stopStack(s: Stack): Promise<void> {
@@ -164,9 +187,10 @@ async function stopStack(s: Stack): Promise<void> {
   s.daemon.kill('SIGKILL');
   for (const c of children) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
   await done;
-  await s.ami.close();
+  await s.ami?.close();
+  await s.fs?.close().catch(() => undefined);
   for (let i = 0; ; i++) {
-    try { rmSync(s.dir, { recursive: true, force: true }); break; } catch (err) { if (i > 20) throw err; await sleep(200); }
+    try { rmSync(s.dir, { recursive: true, force: true }); if (recordingsTmpfs) rmSync(s.recordings, { recursive: true, force: true }); break; } catch (err) { if (i > 20) throw err; await sleep(200); }
   }
 }
 
@@ -174,12 +198,14 @@ interface Tally { consent: number[]; pause: number[]; pauseFailed: number; recor
 
 /** One call's life, from `ageS` seconds into it; hangs up at `durationS`. */
 async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: Set<Promise<void>>, payEveryS: number | null): Promise<void> {
+  if (s.fs !== null) { await s.fs.call(durationS, ageS, PAYMENT_S); t.calls++; return; }
+  const ami = s.ami!;
   const id = `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`;
   const channel = `PJSIP/trunk-${randomBytes(4).toString('hex')}`;
   const vars = new Map<string, string>();
   const measuring = () => t.measuring;
   // A call already in progress when the step starts (the compressed ramp) made its start events before: only new calls send them.
-  if (ageS === 0) s.ami.emit(subst(s.ami.sendable(startEvents), id));
+  if (ageS === 0) ami.emit(subst(ami.sendable(startEvents), id));
   const env = (script: string) => ({
     network: 'yes', network_script: script, request: `agi://127.0.0.1:${s.agiPort}/${script}`, channel, language: 'en', type: 'PJSIP', uniqueid: id,
     version: '22.10.1', callerid: `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`, calleridname: 'Caller', callingpres: '0', callingani2: '0', callington: '0', callingtns: '0',
@@ -215,7 +241,7 @@ async function call(s: Stack, t: Tally, durationS: number, ageS: number, live: S
     }
   }
   await at(durationS);
-  s.ami.emit(subst(s.ami.sendable(endEvents), id));
+  ami.emit(subst(ami.sendable(endEvents), id));
   if (consent.wav !== null) {
     await landRecording(consent.wav, wavs.get(durationS)!);
     if (measuring()) t.audioLandedS += durationS;
@@ -229,7 +255,8 @@ interface Row {
 }
 
 async function runStep(C: number, archive: boolean, preload = 0, payEveryS: number | null = null): Promise<Row> {
-  const s = await startStack(archive);
+  const t: Tally = { consent: [], pause: [], pauseFailed: 0, recorded: 0, calls: 0, audioLandedS: 0, measuring: false };
+  const s = await startStack(archive, t);
   if (preload > 0) {
     // Saturate the archive: recordings already waiting in the spool, as after a peak.
     mkdirSync(s.spool, { recursive: true });
@@ -243,7 +270,6 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
       }));
     }
   }
-  const t: Tally = { consent: [], pause: [], pauseFailed: 0, recorded: 0, calls: 0, audioLandedS: 0, measuring: false };
   const live = new Set<Promise<void>>();
   const spawnCall = (durationS: number, ageS: number) => { const p = call(s, t, durationS, ageS, live, payEveryS).catch(() => undefined); live.add(p); void p.finally(() => live.delete(p)); };
   const pick = () => DURATIONS_S[Math.floor(Math.random() * DURATIONS_S.length)]!;
@@ -269,7 +295,9 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   const cpu0 = procCpuS(pid);
   const bench0 = process.cpuUsage();
   const acpu0 = apid !== null ? procCpuS(apid) : 0;
-  const ev0 = s.ami.eventsSent;
+  const eventsSent = () => s.ami?.eventsSent ?? s.fs!.eventsWritten;
+  const bytes0 = s.fs?.bytesWritten ?? 0;
+  const ev0 = eventsSent();
   const sp0 = await sampler.sample(0, Date.now());
   const w0 = Date.now();
   const w0iso = new Date(w0).toISOString();
@@ -282,10 +310,12 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   const cpu = procCpuS(pid) - cpu0;
   const benchCpu = process.cpuUsage(bench0);
   const acpu = apid !== null ? procCpuS(apid) - acpu0 : 0;
-  const events = s.ami.eventsSent - ev0;
+  const events = eventsSent() - ev0;
+  const bytesPerEvent = s.fs !== null && events > 0 ? (s.fs.bytesWritten - bytes0) / events : null;
   const eld = await metric(s.metricsPort, 'callvault_event_loop_delay_p99_seconds');
   const sp1 = await sampler.sample(0, Date.now());
   const benchEld = benchLoop.percentile(99) / 1e6 - 1;
+  const benchMax = benchLoop.max;
   const cb1 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
   const pb1 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
   let archivedS = 0;
@@ -295,7 +325,9 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
     db.close();
   } catch { /* nothing archived yet */ }
   arriving = false;
-  console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
+  if (s.ami !== null) console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
+  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms`);
+  for (const x of [...((t as { consentSteps?: Array<{ total: number; steps: string }> }).consentSteps ?? [])].sort((p, q) => q.total - p.total).slice(0, 3)) console.error(`  slow consent ${x.total.toFixed(1)} ms: ${x.steps}`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
     console.error(`  daemon log (${lines.length} payment/error lines), last 3:\n  ${lines.slice(-3).join('\n  ')}`);
@@ -322,11 +354,18 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
 const f1 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.toFixed(1).padStart(6));
 const le = (x: number | null) => (x === null ? '     n/a' : `<=${x}`.padStart(8));
 const f2 = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : x.toFixed(2).padStart(6));
-console.log(`capacity: real daemon (bin/callvault.js run), fake Asterisk over real sockets; AMI shape "${eventsKind}" (${shapeFile.users[eventsKind]!.eventsPerCall.toFixed(1)} events/call, measured ${shapeFile.measuredAt});`);
-console.log('  cons/paus: measured by the bench (request sent to first prompt / to CALLVAULT_PAUSE set), so they include the bench\'s own delays;');
+if (pbx === 'asterisk') {
+  console.log(`capacity: real daemon (bin/callvault.js run), fake Asterisk over real sockets; AMI shape "${eventsKind}" (${shapeFile.users[eventsKind]!.eventsPerCall.toFixed(1)} events/call, measured ${shapeFile.measuredAt});`);
+  console.log('  cons/paus: measured by the bench (request sent to first prompt / to CALLVAULT_PAUSE set), so they include the bench\'s own delays;');
+} else {
+  const sk = fsShape!.sockets;
+  const perCall = fsShape!.inbound.eventsPerCall + Object.values(sk).reduce((x, v) => x + v.eventsToDaemonPerCall, 0);
+  console.log(`capacity: real daemon (bin/callvault.js run), fake FreeSWITCH over real sockets (bench/freeswitch-player.ts); the sandbox FreeSWITCH sent ${perCall.toFixed(1)} events per recorded call (measured ${fsShape!.measuredAt});`);
+  console.log('  cons/paus: on the fake\'s clock (consent socket started to notice playing / payment-enter socket started to set CALLVAULT_PAUSE=confirmed), so they include the bench\'s own delays;');
+}
 console.log('  d-cons99/d-paus99: the daemon\'s own histograms (request received to prompt sent / mute confirmed), bucket bound in ms');
 console.log('  bEld99: the bench\'s own event-loop delay p99 (ms): when it is high, the bench (fake PBX and clients in one process) is what is slow');
-console.log('  ev/s: AMI events written to the daemon, after the Events: mask of its Login (the fake applies it as manager.c does)');
+console.log(pbx === 'asterisk' ? '  ev/s: AMI events written to the daemon, after the Events: mask of its Login (the fake applies it as manager.c does)' : '  ev/s: Event Socket events written to the daemon (inbound link and outbound sockets, as subscribed)');
 console.log(`  calls 60-300 s (mean ${MEAN_S} s), sampled 25%, ${NOTICE_MS / 1000} s notice, payment pause on recorded calls; ${windowS} s window per step; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 if (pauseCheck) {
   const idle = await runStep(500, false, 0, 10);

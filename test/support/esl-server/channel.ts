@@ -29,6 +29,7 @@ import { getHeader } from '../../../src/pbx/freeswitch/esl-frame.js';
 import { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import { buildEvent, type ChannelView, type CoreIdentity } from './event-factory.js';
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFile, open } from 'node:fs/promises';
 import { SimRecording, renderPcm, renderWav, wavHeader, SIM_FRAME_MS, type CapturedSound } from './recording.js';
 import { expandVariables, type DialplanAction } from './dialplan.js';
 
@@ -44,6 +45,19 @@ export interface ChannelHost {
   destroyed(channel: SimChannel): void;
   /** Write each recording's WAV at its path (header at start, the whole file when it closes). */
   readonly writeRecordings?: boolean;
+  /**
+   * Write the growing file asynchronously, and close it as a WAV writer
+   * does (append what is left, then fix the RIFF sizes in the header)
+   * instead of rendering it again whole; RECORD_STOP (and the hangup's later
+   * events) wait for the close. Off by default (tests compare against
+   * renderWav); a benchmark's 5-minute files rendered, and its appends
+   * written, on the event loop stalled it for 100s of ms.
+   */
+  readonly finishGrownFile?: boolean;
+  /** Media time step while a playback runs, in ms (default tickMs). */
+  readonly playbackTickMs?: number;
+  /** How often the growing file is appended to, in ms (default SIM_FRAME_MS, one frame; a benchmark of thousands of calls coarsens it). */
+  readonly recordingFrameMs?: number;
   /** The `socket` application's TCP connection; null when it cannot connect ("Socket Error!"). */
   openSocket?(channel: SimChannel, host: string, port: number, async: boolean, full: boolean): Promise<{ readonly closed: boolean } | null>;
   /** A dialplan hunt (execute_extension), with condition fields read at hunt time. */
@@ -196,7 +210,8 @@ export class SimChannel implements ChannelView {
         if (u) return u;
         if (left <= 0) return 'elapsed';
         if (this.#queue.length > 0) this.#pump();
-        const step = Math.min(this.#host.tickMs, left);
+        // A playback may step coarser (ChannelHost.playbackTickMs): a benchmark's minutes of talk would otherwise be the load.
+        const step = Math.min(run.record.app === 'playback' ? (this.#host.playbackTickMs ?? this.#host.tickMs) : this.#host.tickMs, left);
         await this.#tick(step);
         if (this.#running[this.#running.length - 1] === run) left -= step;
       }
@@ -395,6 +410,10 @@ export class SimChannel implements ChannelView {
     for (const rec of targets) {
       rec.stop(Date.now());
       this.recordings.delete(rec.path);
+      if (this.#asyncClose) {
+        void this.#closeGrown(rec).then(() => this.fire('RECORD_STOP', [['Record-File-Path', rec.path]]));
+        continue;
+      }
       this.#closeFile(rec);
       this.fire('RECORD_STOP', [['Record-File-Path', rec.path]]);
     }
@@ -402,22 +421,57 @@ export class SimChannel implements ChannelView {
   }
 
   /** Appends the frames the recording has "written" so far, every SIM_FRAME_MS, until it stops. */
+  /** Milliseconds of each growing file already appended, for finishGrownFile. */
+  readonly #grown = new Map<SimRecording, { start: number; written: number; chain: Promise<void> }>();
+
   #growFile(rec: SimRecording): void {
     const start = Date.now();
     let written = 0;
+    const state = { start, written: 0, chain: Promise.resolve() };
+    this.#grown.set(rec, state);
     const timer = setInterval(() => {
       if (!rec.active) { clearInterval(timer); return; }
       const upTo = Math.floor((Date.now() - start) / SIM_FRAME_MS) * SIM_FRAME_MS;
       if (upTo <= written) return;
       try {
-        appendFileSync(rec.path, renderPcm(rec, written, upTo));
+        if (this.#host.finishGrownFile) {
+          const pcm = renderPcm(rec, written, upTo);
+          state.chain = state.chain.then(() => appendFile(rec.path, pcm)).catch(() => undefined);
+        } else appendFileSync(rec.path, renderPcm(rec, written, upTo));
       } catch {
         clearInterval(timer);
         return;
       }
       written = upTo;
-    }, SIM_FRAME_MS);
+      state.written = upTo;
+    }, this.#host.recordingFrameMs ?? SIM_FRAME_MS);
     timer.unref();
+  }
+
+  /** finishGrownFile: closes the file off the event loop; resolves when it is closed (then RECORD_STOP may go). */
+  async #closeGrown(rec: SimRecording): Promise<void> {
+    const grown = this.#grown.get(rec);
+    this.#grown.delete(rec);
+    if (grown === undefined) return;
+    try {
+      await grown.chain;
+      const end = (rec.stoppedAt ?? Date.now()) - grown.start;
+      if (end > grown.written) await appendFile(rec.path, renderPcm(rec, grown.written, end));
+      const fh = await open(rec.path, 'r+');
+      try {
+        const { size } = await fh.stat();
+        await fh.write(wavHeader(size - 44), 0, 44, 0);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      /* the directory went away: FreeSWITCH logs and carries on */
+    }
+  }
+
+  /** True when files are closed asynchronously (finishGrownFile). */
+  get #asyncClose(): boolean {
+    return this.#host.writeRecordings === true && this.#host.finishGrownFile === true;
   }
 
   /** record_callback, SWITCH_ABC_TYPE_CLOSE: switch_core_file_close, then RECORD_STOP. */
@@ -467,18 +521,29 @@ export class SimChannel implements ChannelView {
     for (const r of [...this.#running].reverse()) r.abort.abort();
     this.#pump();
     // The running applications return on the session thread (their EXECUTE_COMPLETE), then the state machine reports.
-    setTimeout(() => {
-      for (const rec of [...this.recordings.values()]) {
-        rec.stop(Date.now());
-        this.recordings.delete(rec.path);
-        this.#closeFile(rec);
-        this.#host.fire(buildEvent(this.#host.identity, 'RECORD_STOP', { channel: this, headers: [['Record-File-Path', rec.path]] }));
-      }
+    const report = () => {
       this.state = 'CS_REPORTING';
       this.#host.fire(buildEvent(this.#host.identity, 'CHANNEL_HANGUP_COMPLETE', { channel: this, headers: [['Hangup-Cause', cause]] }));
       this.state = 'CS_DESTROY';
       this.#host.fire(buildEvent(this.#host.identity, 'CHANNEL_DESTROY', { channel: this }));
       this.#host.destroyed(this);
+    };
+    setTimeout(() => {
+      const recs = [...this.recordings.values()];
+      const stopped = (rec: SimRecording) => this.#host.fire(buildEvent(this.#host.identity, 'RECORD_STOP', { channel: this, headers: [['Record-File-Path', rec.path]] }));
+      for (const rec of recs) {
+        rec.stop(Date.now());
+        this.recordings.delete(rec.path);
+      }
+      if (this.#asyncClose && recs.length > 0) {
+        void Promise.all(recs.map((rec) => this.#closeGrown(rec).then(() => stopped(rec)))).then(report);
+        return;
+      }
+      for (const rec of recs) {
+        this.#closeFile(rec);
+        stopped(rec);
+      }
+      report();
     }, this.#host.tickMs * 2);
   }
 

@@ -45,6 +45,22 @@ export interface FakeFreeSwitchOptions {
   readonly dialplan?: readonly string[];
   /** Global variables (what vars.xml sets with X-PRE-PROCESS). */
   readonly globals?: Readonly<Record<string, string>>;
+  /**
+   * Keep every event, closed listener and transcript (default true, what
+   * tests assert on). bench/freeswitch-player.ts runs thousands of calls for
+   * minutes: it turns this off and watches events through `onEvent`.
+   */
+  readonly keepHistory?: boolean;
+  /** Called with every event fired. */
+  readonly onEvent?: (event: EslEvent) => void;
+  /** Called with every command a listener takes (first line), and the channel's uuid on an outbound socket. */
+  readonly onCommand?: (line: string, uuid: string | null) => void;
+  /** See ChannelHost.recordingFrameMs. */
+  readonly recordingFrameMs?: number;
+  /** See ChannelHost.playbackTickMs. */
+  readonly playbackTickMs?: number;
+  /** See ChannelHost.finishGrownFile. */
+  readonly finishGrownFile?: boolean;
 }
 
 export interface DialplanCallOptions extends Omit<ChannelSpec, 'uuid'> {
@@ -76,6 +92,15 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   readonly tickMs: number;
   readonly firstPacketTimeoutMs: number;
   readonly writeRecordings: boolean;
+  readonly keepHistory: boolean;
+  readonly recordingFrameMs: number | undefined;
+  readonly playbackTickMs: number | undefined;
+  readonly finishGrownFile: boolean;
+  readonly #onEvent: ((event: EslEvent) => void) | undefined;
+  readonly #onCommand: ((line: string, uuid: string | null) => void) | undefined;
+  /** Characters written to clients, all listeners, and the events among them. */
+  bytesWritten = 0;
+  eventsWritten = 0;
   readonly globals = new Map<string, string>();
   readonly channels = new Map<string, SimChannel>();
   /** Every event fired, in order (what FreeSWITCH's event system saw, subscribed or not). */
@@ -99,6 +124,12 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
     this.firstPacketTimeoutMs = options.firstPacketTimeoutMs ?? 25_000;
     for (const [f, ms] of Object.entries(options.files ?? {})) this.#files.set(f, ms);
     this.writeRecordings = options.writeRecordings ?? false;
+    this.keepHistory = options.keepHistory ?? true;
+    this.recordingFrameMs = options.recordingFrameMs;
+    this.playbackTickMs = options.playbackTickMs;
+    this.finishGrownFile = options.finishGrownFile ?? false;
+    this.#onEvent = options.onEvent;
+    this.#onCommand = options.onCommand;
     this.#dialplan = options.dialplan ? new XmlDialplan(options.dialplan) : null;
     for (const [k, v] of Object.entries(options.globals ?? {})) this.globals.set(k, v);
   }
@@ -287,7 +318,8 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   // --- hosts --------------------------------------------------------------------
 
   fire(event: EslEvent): void {
-    this.events.push(event);
+    if (this.keepHistory) this.events.push(event);
+    this.#onEvent?.(event);
     for (const l of this.listeners) l.offer(event);
     const uuid = event.uuid;
     if (uuid && event.name === 'CHANNEL_HANGUP') {
@@ -322,11 +354,20 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
 
   closed(listener: SimListener): void {
     this.listeners.delete(listener);
-    this.pastListeners.push(listener);
+    if (this.keepHistory) this.pastListeners.push(listener);
     if (listener.mode.kind !== 'outbound') return;
     const ch = listener.mode.channel;
     // The socket application returns; the dialplan goes on to the next action, or ends.
     if (ch.alive && this.#afterSocket.get(ch.uuid) === 'hangup') ch.hangup('NORMAL_CLEARING');
+  }
+
+  command(line: string, uuid: string | null): void {
+    this.#onCommand?.(line, uuid);
+  }
+
+  written(bytes: number, event: boolean): void {
+    this.bytesWritten += bytes;
+    if (event) this.eventsWritten++;
   }
 
   sleep(ms: number): Promise<void> {

@@ -40,6 +40,12 @@ export interface ListenerHost {
   runApi(command: string, arg: string | null): Promise<string | null>;
   fire(event: EslEvent): void;
   closed(listener: SimListener): void;
+  /** Keep transcripts (default true); a long benchmark turns it off, or memory grows with every call. */
+  readonly keepHistory?: boolean;
+  /** Counts what is written to clients, and whether it was an event (bench/freeswitch-player.ts reads it). */
+  written?(bytes: number, event: boolean): void;
+  /** Called with each command as it is taken (first line) and the channel's uuid on an outbound socket. */
+  command?(line: string, uuid: string | null): void;
 }
 
 export type ListenerMode =
@@ -109,15 +115,16 @@ export class SimListener {
 
   // --- I/O --------------------------------------------------------------------
 
-  #write(data: string): void {
+  #write(data: string, event = false): void {
     if (this.#closed || this.#socket.destroyed) return;
-    this.transcript.push({ dir: 'out', data });
+    if (this.#host.keepHistory !== false) this.transcript.push({ dir: 'out', data });
+    this.#host.written?.(data.length, event);
     this.#socket.write(data);
   }
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    this.transcript.push({ dir: 'in', data: chunk.toString('utf8') });
+    if (this.#host.keepHistory !== false) this.transcript.push({ dir: 'in', data: chunk.toString('utf8') });
     let cmds: ReceivedCommand[];
     try {
       cmds = this.#reader.push(chunk);
@@ -136,6 +143,7 @@ export class SimListener {
       while (this.#inbox.length > 0 && this.#running && !this.#closed) {
         const cmd = this.#inbox.shift() as ReceivedCommand;
         this.commands.push(cmd.line);
+        this.#host.command?.(cmd.line, this.mode.kind === 'outbound' ? this.mode.channel.uuid : null);
         if (this.#host.faults.stallOn?.(cmd.line)) {
           // A hung command holds the listener thread: no reply, no more commands, no events.
           this.#stalled = true;
@@ -160,7 +168,7 @@ export class SimListener {
   }
 
   #flushEvents(): void {
-    while (this.#eventQueue.length > 0 && !this.#closed) this.#write(this.#eventQueue.shift() as string);
+    while (this.#eventQueue.length > 0 && !this.#closed) this.#write(this.#eventQueue.shift() as string, true);
   }
 
   // --- events -----------------------------------------------------------------
