@@ -17,6 +17,7 @@ import { join, dirname } from 'node:path';
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { OpsWorld, repo } from '../support/ops-world.js';
 import { RECIPIENT } from '../support/fake-call.js';
+import { BUNDLE_ENTRIES } from '../../src/console/assets.js';
 import { SESSION_COOKIE } from '../../src/console/session-cookie.js';
 
 const PASSWORD = 'a long enough console password';
@@ -119,7 +120,8 @@ test('console over real HTTPS: cert, users, grant, sign-in, recording page, ciph
     // 6. The console, its own process.
     mkdirSync(join(ops.dir, 'assets'));
     const manifest: Record<string, { file: string; integrity: string }> = {};
-    for (const name of ['player', 'keys', 'grant', 'decrypt-worker']) {
+    // Every entry the console checks for at start (a new bundle would otherwise fail here only).
+    for (const name of BUNDLE_ENTRIES) {
       const js = `export const entry = ${JSON.stringify(name)};\n`;
       const file = `${name}-${createHash('sha256').update(js).digest('hex').slice(0, 8)}.js`;
       writeFileSync(join(ops.dir, 'assets', file), js);
