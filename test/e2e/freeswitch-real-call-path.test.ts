@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EslEvent } from '../../src/pbx/freeswitch/esl-event.js';
 import { KeyedHasher } from '../../src/privacy/keyed-hash.js';
 import { readWav, type Pcm } from '../support/goertzel.js';
 import { CARD_HZ, channelOf, silentSpans, toneWindows } from '../support/payment-audio.js';
@@ -69,6 +70,32 @@ function assertPaymentAudio(pcm: Pcm, pauses: Array<{ startOffsetMs: number; end
   assert.ok(Math.abs(span!.toMs - pauses[0]!.endOffsetMs!) <= 20, `${label}: pause ends at ${pauses[0]!.endOffsetMs} ms in the metadata, ${span!.toMs} ms in the audio`);
 }
 
+/**
+ * What the daemon ran on the channel before and after the first notice, as
+ * FreeSWITCH reported it: one multiset (the offered keys as terminators, the
+ * last terminator used cleared) right before the playback, nothing else
+ * between the socket and the notice, and the terminators the channel had
+ * when it opened the socket put back right after.
+ */
+function assertNoticeApps(events: readonly EslEvent[], label: string): void {
+  const execs = events.filter((e) => e.name === 'CHANNEL_EXECUTE');
+  const socket = execs.findIndex((e) => e.get('Application') === 'socket');
+  const notice = execs.findIndex((e) => e.get('Application') === 'playback' && /\/notice-[a-z]+\.wav$/.test(e.get('Application-Data') ?? ''));
+  assert.ok(socket >= 0 && notice > socket, `${label}: a notice played from the consent socket`);
+  const between = execs.slice(socket + 1, notice).map((e) => [e.get('Application'), e.get('Application-Data') ?? '']);
+  assert.equal(between.length, 1, `${label}: one application between the socket and the notice, not ${JSON.stringify(between)}`);
+  const [app, data] = between[0]!;
+  assert.equal(app, 'multiset', label);
+  const m = /^playback_terminators=([0-9*#]+) playback_terminator_used=$/.exec(data!);
+  assert.ok(m, `${label}: multiset sets the offered keys and clears the last terminator (${data})`);
+  assert.equal(execs[notice]!.variable('playback_terminators'), m[1], `${label}: the notice plays with the offered keys as terminators`);
+  const atSocket = execs[socket]!.variable('playback_terminators');
+  const restore = execs[notice + 1];
+  assert.ok(restore, `${label}: something ran after the notice`);
+  const put = [restore.get('Application'), restore.get('Application-Data')];
+  assert.deepEqual(put, atSocket === undefined ? ['unset', 'playback_terminators'] : ['set', `playback_terminators=${atSocket}`], `${label}: the channel's own terminators are put back`);
+}
+
 for (const transport of TRANSPORTS) {
   test(`real freeswitch over ${transport}: consent outcomes, all calls at once`, async () => {
     const results = await Promise.all(table.map((row) => fs.call(transport, row.line, { consentKeys: row.keys })));
@@ -76,6 +103,8 @@ for (const transport of TRANSPORTS) {
       const row = table[i]!;
       assert.equal(r.vars.CALLVAULT_DECISION, row.decision, row.name);
       assert.equal(r.vars.CALLVAULT_CONSENT, row.consent, row.name);
+      // The lines whose notice takes a key (a mandatory notice is a plain playback).
+      if (row.line === 'always' || row.line === 'optin') assertNoticeApps(r.events, row.name);
       const started = r.events.filter((e) => e.name === 'RECORD_START');
       assert.equal(started.length, row.recorded ? 1 : 0, `${row.name}: uuid_record started exactly when the decision says so`);
       if (!row.recorded) { assert.equal(r.vars.CALLVAULT_RECORDING_ID, undefined, row.name); continue; }

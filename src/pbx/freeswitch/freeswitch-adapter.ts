@@ -122,6 +122,27 @@ export function playAndGetDigitsArg(file: string, keys: string, waitMs: number):
   return `1 1 1 ${Math.max(1, Math.round(waitMs))} none ${file} silence_stream://250 ${DIGIT_VAR} ^[${keys}]$`;
 }
 
+/**
+ * The `multiset` argument for these variables, in order: mod_dptools splits
+ * it on spaces and sets each `name=value` as `set` does, an empty value
+ * unsetting the variable (base_set). One application instead of one per
+ * variable: each costs the parked channel's next frame (up to 20 ms).
+ * Names and values are ours (DTMF keys); one holding a space or `=` in the
+ * name would be split or misread, so it is refused rather than sent.
+ */
+export function multisetArg(vars: ReadonlyArray<readonly [name: string, value: string | null]>): string {
+  if (vars.length === 0) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute multiset', 'no variable given']);
+  return vars
+    .map(([name, value]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute multiset', 'invalid variable name']);
+      if (value !== null && (/\s/.test(value) || value.includes('$'))) {
+        throw new CallvaultError('CV_ERR_ESL_COMMAND', ['execute multiset', 'a value cannot hold a space or $ (use set)']);
+      }
+      return `${name}=${value ?? ''}`;
+    })
+    .join(' ');
+}
+
 /** `set` arguments in order, CALLVAULT_DECISION last: the dialplan reads it as "the daemon finished". */
 export function outcomeSets(vars: Readonly<Record<string, string>>): string[] {
   const entries = Object.entries(vars).sort(([a], [b]) => (a === 'CALLVAULT_DECISION' ? 1 : b === 'CALLVAULT_DECISION' ? -1 : 0));
@@ -182,6 +203,12 @@ class EslDialogue implements DialogueChannel {
     return `${p.prefix}/${this.info.language ?? p.defaultLanguage}/${prompt}.wav`;
   }
 
+  /** playback_terminators when FreeSWITCH opened this socket; null when unset. */
+  #terminatorsAtConnect(): string | null {
+    const v = this.session.channel?.event.get('variable_playback_terminators');
+    return v === undefined || v === '' ? null : v;
+  }
+
   get #gone(): boolean {
     const k = this.session.state.kind;
     return k === 'hungup' || k === 'closed';
@@ -196,22 +223,36 @@ class EslDialogue implements DialogueChannel {
       // play_and_get_digits stops its prompt on any key (its regex is checked
       // afterwards), so the prompt is a playback whose terminators are the
       // offered keys; playback dequeues and drops any other key. The
-      // integrator's own playback_terminators are put back afterwards.
-      const before = await this.session.getvar('playback_terminators', t);
-      await this.session.execute('set', `playback_terminators=${keys}`, t);
-      await this.session.execute('unset', 'playback_terminator_used', t);
+      // integrator's own playback_terminators (as the dialplan left them when
+      // it opened this socket: CHANNEL_DATA carries every variable) are put
+      // back afterwards.
+      //
+      // Each execute waits for the parked channel's next frame, so the
+      // commands are sent together: with event-lock FreeSWITCH runs queued
+      // applications one after the other in one pass
+      // (switch_ivr_parse_all_events), and the notice starts a frame after
+      // the socket is ready instead of three.
+      const before = this.#terminatorsAtConnect();
+      const restore = () => this.session.execute(before === null ? 'unset' : 'set', before === null ? 'playback_terminators' : `playback_terminators=${before}`, t);
       try {
-        await this.session.execute('playback', this.#file(prompt), { timeoutMs: 120_000 });
-      } finally {
-        if (!this.#gone) await this.session.execute(before === null ? 'unset' : 'set', before === null ? 'playback_terminators' : `playback_terminators=${before}`, t);
+        await Promise.all([
+          this.session.execute('multiset', multisetArg([['playback_terminators', keys], ['playback_terminator_used', null]]), t),
+          this.session.execute('playback', this.#file(prompt), { timeoutMs: 120_000 }),
+        ]);
+      } catch (err) {
+        if (!this.#gone) await restore();
+        throw err;
       }
       if (this.#gone) return { kind: 'hangup' };
       // One DTMF character: safe to read with getvar (no line break can be in it). Never logged.
-      const cut = await this.session.getvar('playback_terminator_used', t);
+      // getvar is answered at once by the socket's thread; the restore runs at the next frame.
+      const [, cut] = await Promise.all([restore(), this.session.getvar('playback_terminator_used', t)]);
       if (cut !== null && cut !== '' && keys.includes(cut.slice(0, 1))) return { kind: 'key', key: cut.slice(0, 1) };
       // Then the wait for a key, with a silent prompt any key may end.
-      await this.session.execute('unset', DIGIT_VAR, t);
-      await this.session.execute('play_and_get_digits', playAndGetDigitsArg('silence_stream://10', keys, waitMs), { timeoutMs: 10_000 + waitMs });
+      await Promise.all([
+        this.session.execute('unset', DIGIT_VAR, t),
+        this.session.execute('play_and_get_digits', playAndGetDigitsArg('silence_stream://10', keys, waitMs), { timeoutMs: 10_000 + waitMs }),
+      ]);
       if (this.#gone) return { kind: 'hangup' };
       const digit = await this.session.getvar(DIGIT_VAR, t);
       if (digit === null || digit === '') return { kind: 'timeout' };
@@ -452,9 +493,10 @@ export class FreeSwitchAdapter implements PbxAdapter {
       this.log.warn({ call: data.uuid }, 'esl: outbound connection without CALLVAULT_ACTION, ignored');
       return;
     }
-    await session.myevents('plain', { timeoutMs: this.commandTimeoutMs });
-    // Keep the socket after a hangup so the executes in flight see CHANNEL_HANGUP_COMPLETE.
-    await session.linger(undefined, { timeoutMs: this.commandTimeoutMs });
+    // Sent together: the socket's thread answers each in turn (mod_event_socket
+    // reads one command at a time), so one round trip instead of two.
+    // linger keeps the socket after a hangup so the executes in flight see CHANNEL_HANGUP_COMPLETE.
+    await Promise.all([session.myevents('plain', { timeoutMs: this.commandTimeoutMs }), session.linger(undefined, { timeoutMs: this.commandTimeoutMs })]);
     if (action === 'agent') return this.#agentStep(session, data, handlers, receivedAt);
     if (action === 'monitor') return this.#monitorGate(session, data, handlers, receivedAt);
     const deadline = action === 'consent' ? CONSENT_DEADLINE_MS : PAYMENT_DEADLINE_MS;

@@ -609,6 +609,19 @@ const APPS: Readonly<Record<string, AppImpl>> = {
     if (value === '') ch.variables.delete(name);
     else ch.variables.set(name, value);
   },
+  /**
+   * mod_dptools multiset: each space-separated `name=value` as `set` does
+   * (an empty value unsets); `^^<c>` first picks another separator.
+   */
+  async multiset(ch, run, arg) {
+    let sep = ' ';
+    let rest = arg;
+    if (rest.startsWith('^^') && rest.length > 2) {
+      sep = rest.charAt(2);
+      rest = rest.slice(3);
+    }
+    for (const part of rest.split(sep)) if (part !== '') await (APPS.set as AppImpl)(ch, run, part);
+  },
   async export(ch, run, arg) {
     await (APPS.set as AppImpl)(ch, run, arg);
   },

@@ -243,6 +243,31 @@ test('event-lock: a sendmsg waits for the locked application; without it, it run
   }
 });
 
+test('multiset sets and unsets as mod_dptools does (space or ^^ separator), in the order sent with the application queued behind it', async () => {
+  const cases: Array<{ arg: string; want: Record<string, string | undefined> }> = [
+    { arg: 'a=1 b= c=x', want: { a: '1', b: undefined, c: 'x' } },
+    { arg: '^^;a=1 2;b=', want: { a: '1 2', b: undefined, c: 'old' } },
+  ];
+  for (const { arg, want } of cases) {
+    await withFake(async (fs) => {
+      const { wire, ch, close } = await outbound(fs, 'async full');
+      wire.send('connect\n\n');
+      await wire.until((d) => d.endsWith('\n\n'));
+      ch.variables.set('b', 'old');
+      ch.variables.set('c', 'old');
+      // Sent in one write, as the adapter pipelines them: the playback must run after the multiset.
+      wire.send(execute('multiset', arg, true, 'm') + execute('playback', 'ivr/short.wav', true, 'p'));
+      await sleep(20);
+      await ch.idle();
+      for (const [k, v] of Object.entries(want)) assert.equal(ch.variables.get(k), v, `${arg}: ${k}`);
+      const m = ch.appLog.find((a) => a.appUuid === 'm');
+      const p = ch.appLog.find((a) => a.appUuid === 'p');
+      assert.ok(m && p && m.endedAt !== null && p.startedAt >= m.endedAt, `${arg}: multiset ran, then the playback`);
+      await close();
+    });
+  }
+});
+
 test('EXECUTE events carry Application-UUID and Response; an unknown application hangs up', () =>
   withFake(async (fs) => {
     const { wire, ch, close } = await outbound(fs, 'async full');

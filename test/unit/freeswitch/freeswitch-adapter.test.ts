@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EslEvent } from '../../../src/pbx/freeswitch/esl-event.js';
 import type { ChannelData } from '../../../src/pbx/freeswitch/esl-outbound-server.js';
 import {
-  FreeSwitchAdapter, actionOf, callInfoOf, getvarValue, outcomeSets, parseShowChannels, playAndGetDigitsArg, wavLooksClosed,
+  FreeSwitchAdapter, actionOf, callInfoOf, getvarValue, multisetArg, outcomeSets, parseShowChannels, playAndGetDigitsArg, wavLooksClosed,
 } from '../../../src/pbx/freeswitch/freeswitch-adapter.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { isCallvaultError } from '../../../src/errors.js';
@@ -45,6 +45,17 @@ test('play_and_get_digits: one key among those offered, barge-in, no terminator'
   assert.equal(playAndGetDigitsArg('/p/x.wav', '*#', 1200.4), '1 1 1 1200 none /p/x.wav silence_stream://250 callvault_digit ^[*#]$');
   for (const bad of ['', '9 ', '9]', 'a']) assert.throws(() => playAndGetDigitsArg('/p/x.wav', bad, 1000), (e) => isCallvaultError(e, 'CV_ERR_ESL_COMMAND'), `keys ${JSON.stringify(bad)}`);
   assert.throws(() => playAndGetDigitsArg('/p/a b.wav', '9', 1000), (e) => isCallvaultError(e, 'CV_ERR_ESL_COMMAND'));
+});
+
+test('multiset: name=value pairs in order, an empty value unsets, anything multiset would split is refused', () => {
+  const cases: Array<[Array<[string, string | null]>, string]> = [
+    [[['playback_terminators', '90'], ['playback_terminator_used', null]], 'playback_terminators=90 playback_terminator_used='],
+    [[['a', '*#']], 'a=*#'],
+    [[['b', null], ['c', '1']], 'b= c=1'],
+  ];
+  for (const [vars, want] of cases) assert.equal(multisetArg(vars), want);
+  const bad: Array<Array<[string, string | null]>> = [[], [['a b', '1']], [['a=b', '1']], [['', '1']], [['x', '1 2']], [['x', '${y}']], [['x', 'a\nb']]];
+  for (const vars of bad) assert.throws(() => multisetArg(vars), (e) => isCallvaultError(e, 'CV_ERR_ESL_COMMAND'), JSON.stringify(vars));
 });
 
 test('outcome: CALLVAULT_DECISION is set last, whatever the order given', () => {
