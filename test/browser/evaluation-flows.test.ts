@@ -17,9 +17,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { cspRefusals } from './support/chromium.js';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.js';
-import { Browsers, grantPurpose, makeKey, messageMatches, noSeriousAxe } from './support/console-steps.js';
-import { readDecoded, watchPlayer, waitPlaying } from './support/player-probe.js';
-import { toneWindows } from '../support/payment-audio.js';
+import { Browsers, grantPurpose, hearsCallerAndAgentLanes, makeKey, messageMatches, noSeriousAxe } from './support/console-steps.js';
+import { watchPlayer, waitPlaying } from './support/player-probe.js';
 import { DEFAULT_FORM } from '../../src/quality/default-form.js';
 
 const KEY_PASS = { rita: 'rita personal passphrase', bob: 'bob personal passphrase' };
@@ -85,11 +84,7 @@ test('rita evaluates the real agent call while listening: her note about a quest
   await page.fill('#unlock-passphrase', KEY_PASS.rita);
   await page.fill('#access-reason', 'quality evaluation');
   await page.click('#play-button');
-  await waitPlaying(page);
-  const decoded = await readDecoded(page);
-  assert.equal(decoded.channels, 2);
-  assert.ok(toneWindows(decoded.samples[0]!, decoded.rate, 440).length > 100, 'the caller\'s 440 Hz on the caller lane');
-  assert.ok(toneWindows(decoded.samples[1]!, decoded.rate, 700).length > 100, 'agent1\'s 700 Hz on the agent lane');
+  await hearsCallerAndAgentLanes(page);
   await page.waitForSelector('#player[data-waveform=drawn]');
   await page.waitForFunction(() => (document.getElementById('audio') as HTMLAudioElement).currentTime > 1, null, { timeout: 20_000 });
   await page.selectOption('#note-question', 'greeting');

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchChromium, axeViolations, type Browser } from './chromium.js';
 import { PASSWORD, PURPOSE_PASSPHRASE, type ConsoleStack } from './console-stack.js';
+import { readDecoded, waitPlaying } from './player-probe.js';
+import { toneWindows } from '../../support/payment-audio.js';
 
 /** Browsers opened by a test file, closed in its after(). */
 export class Browsers {
@@ -63,4 +65,17 @@ export async function grantPurpose(stack: ConsoleStack, adminPage: Page, user: s
   await adminPage.fill('#grant-identity-passphrase', PURPOSE_PASSPHRASE);
   await adminPage.click('#grant-form button[type=submit]');
   await messageMatches(adminPage, 'grant-message', new RegExp(`Granted: ${user}`));
+}
+
+/**
+ * After the play button: the call of the sandbox agent flow plays, and what
+ * the browser decoded holds the caller's 440 Hz on the caller lane and
+ * agent1's 700 Hz on the agent lane (stereo, as the daemon recorded it).
+ */
+export async function hearsCallerAndAgentLanes(page: Page): Promise<void> {
+  await waitPlaying(page);
+  const decoded = await readDecoded(page);
+  assert.equal(decoded.channels, 2);
+  assert.ok(toneWindows(decoded.samples[0]!, decoded.rate, 440).length > 100, 'the caller\'s 440 Hz on the caller lane');
+  assert.ok(toneWindows(decoded.samples[1]!, decoded.rate, 700).length > 100, 'agent1\'s 700 Hz on the agent lane');
 }
