@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { AmiPlayer, agiSession, landRecording, speechWav, type ShapeEvent } from './pbx-player.js';
 import { FsPlayer } from './freeswitch-player.js';
 import { FsLitePlayer } from './freeswitch-lite-player.js';
@@ -67,6 +67,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The bench's own event-loop delay: client-side latencies include it.
 const benchLoop = monitorEventLoopDelay({ resolution: 1 });
 benchLoop.enable();
+// The bench's own longest garbage collection, to tell its loop stalls apart (GC, or something else).
+let benchGcMaxMs = 0;
+new PerformanceObserver((list) => { for (const e of list.getEntries()) benchGcMaxMs = Math.max(benchGcMaxMs, e.duration); }).observe({ entryTypes: ['gc'] });
 
 const DURATIONS_S = [60, 120, 180, 240, 300];
 const MEAN_S = 180;
@@ -303,6 +306,8 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   const cb0 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
   const pb0 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
   benchLoop.reset();
+  benchGcMaxMs = 0;
+  if (s.fs instanceof FsLitePlayer) s.fs.takeMaxSyncFileMs();
   const cpu0 = procCpuS(pid);
   const bench0 = process.cpuUsage();
   const acpu0 = apid !== null ? procCpuS(apid) : 0;
@@ -337,7 +342,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   } catch { /* nothing archived yet */ }
   arriving = false;
   if (s.ami !== null) console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
-  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms`);
+  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms (its longest GC ${benchGcMaxMs.toFixed(0)} ms)${s.fs instanceof FsLitePlayer ? `, its longest sync file op ${s.fs.takeMaxSyncFileMs().toFixed(1)} ms` : ''}`);
   for (const x of [...((t as { consentSteps?: Array<{ total: number; steps: string }> }).consentSteps ?? [])].sort((p, q) => q.total - p.total).slice(0, 3)) console.error(`  slow consent ${x.total.toFixed(1)} ms: ${x.steps}`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));

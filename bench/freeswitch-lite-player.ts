@@ -83,7 +83,7 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
   readonly timers = new TimerHeap();
   readonly frameMs = 20;
   readonly parkFrameWait: boolean;
-  readonly recording: { growMs: number; flushGrowMs: number };
+  readonly recording: { growMs: number; flushGrowMs: number; stats: { maxSyncMs: number } };
   readonly faults = { refuseMask: false };
   readonly db = new Map<string, string>();
   readonly startedAt = Date.now();
@@ -108,7 +108,7 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
     this.parkFrameWait = opts.parkFrameWait ?? false;
     this.#files = new Map(Object.entries(promptFiles(opts.noticeMs)));
     // 100 ms while the daemon waits for the unmask's flush, as the sim's growing file.
-    this.recording = { growMs: opts.growMs ?? 2000, flushGrowMs: 100 };
+    this.recording = { growMs: opts.growMs ?? 2000, flushGrowMs: 100, stats: { maxSyncMs: 0 } };
     const kinds: SocketKind[] = ['consent', 'payment-enter', 'payment-exit'];
     this.#park = Object.fromEntries(kinds.map((k) => [k, opts.shape.sockets[k]?.sequence.some((f) => f.what === 'CHANNEL_PARK') ?? false])) as Record<SocketKind, boolean>;
     this.#pads = Object.fromEntries(kinds.map((k) => [k, padsAt(opts.shape, k)])) as Record<SocketKind, Array<[string, string]>>;
@@ -116,6 +116,13 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
 
   get port(): number {
     return this.#port;
+  }
+
+  /** The longest synchronous file operation of the recordings (their open, a mask's catch-up), in ms; read and reset by each step. */
+  takeMaxSyncFileMs(): number {
+    const ms = this.recording.stats.maxSyncMs;
+    this.recording.stats.maxSyncMs = 0;
+    return ms;
   }
 
   async start(tally: FsTally): Promise<void> {

@@ -27,6 +27,8 @@ const TONE = (() => {
 export interface LiteRecordingOptions {
   readonly growMs: number;
   readonly flushGrowMs: number;
+  /** The longest synchronous file operation so far (open, header, catch-up before a mask), in ms: the bench's own disk stalls. */
+  readonly stats?: { maxSyncMs: number };
 }
 
 export class LiteRecording {
@@ -50,8 +52,10 @@ export class LiteRecording {
     this.path = path;
     this.#timers = timers;
     this.#opts = opts;
+    const t0 = performance.now();
     this.#fd = openSync(path, 'w');
     writeSync(this.#fd, wavHeader(0), 0, 44, 0);
+    this.#noteSync(t0);
     this.#startedAt = timers.now();
     this.#schedule();
   }
@@ -114,7 +118,9 @@ export class LiteRecording {
     const at = 44 + this.#written * BYTES_PER_MS;
     this.#written = upTo;
     if (sync) {
+      const t0 = performance.now();
       try { writeSync(fd, pcm, 0, pcm.length, at); } catch { /* the directory went away: FreeSWITCH logs and carries on */ }
+      this.#noteSync(t0);
       return;
     }
     this.#inflight++;
@@ -122,6 +128,11 @@ export class LiteRecording {
       this.#inflight--;
       this.#maybeFinish();
     });
+  }
+
+  #noteSync(t0: number): void {
+    const st = this.#opts.stats;
+    if (st) st.maxSyncMs = Math.max(st.maxSyncMs, performance.now() - t0);
   }
 
   #maybeFinish(): void {
