@@ -7,11 +7,13 @@
  * consent with a 4 s notice and the objection wait, a payment pause on
  * recorded calls, and a real WAV of the call's audio at hangup.
  *
- * `--pbx freeswitch`: the same calls through FreeSWITCH's Event Socket,
- * played by bench/freeswitch-player.ts (the test FreeSWITCH running
- * callvault.xml: the inbound link, an outbound socket per consent and per
- * payment edge, uuid_record start/mask/unmask, the WAV at its path), its
- * events as heavy as the sandbox FreeSWITCH's (bench/freeswitch-call-shape.json).
+ * `--pbx freeswitch`: the same calls through FreeSWITCH's Event Socket: the
+ * inbound link, an outbound socket per consent and per payment edge,
+ * uuid_record start/mask/unmask, the WAV at its path, events as heavy as the
+ * sandbox FreeSWITCH's (bench/freeswitch-call-shape.json). `--fs-player lite`
+ * (default) plays it with bench/freeswitch-lite-player.ts, light enough for
+ * 5,000 calls; `--fs-player sim` with the test FreeSWITCH running
+ * callvault.xml (bench/freeswitch-player.ts), which saturates from 1,000.
  *
  * Each step holds C concurrent calls in steady state: calls last 60 to 300 s
  * (mean 180 s) and arrive at C/180 per second, as in a real centre. What is
@@ -21,7 +23,7 @@
  * real number of sessions in memory and the real audio inflow (C x 25%
  * audio hours per hour), so the figures are those of the real load.
  *
- *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
+ *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--fs-player lite|sim] [--fs-frame-wait] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
  *   npx tsx bench/capacity.ts --pause-check      # pause p99, archive idle vs saturated (500 calls)
  *
  * Prints one row per step; asserts nothing. CPU is from /proc/PID/stat.
@@ -34,9 +36,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AmiPlayer, agiSession, landRecording, speechWav, writeConfig, type ShapeEvent } from './pbx-player.js';
-import { FsPlayer, loadShape, writeFsConfig } from './freeswitch-player.js';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { AmiPlayer, agiSession, landRecording, speechWav, type ShapeEvent } from './pbx-player.js';
+import { FsPlayer } from './freeswitch-player.js';
+import { FsLitePlayer } from './freeswitch-lite-player.js';
+import { BENCH_PROMPTS, loadShape, type FsBenchPlayer } from './support/freeswitch-bench-shape.js';
+import { writeBenchConfig } from './support/daemon-config.js';
 import { SpoolSampler } from '../src/archive/spool-sampler.js';
 import { pct } from './support/percentile.js';
 
@@ -53,10 +58,18 @@ const recordingsTmpfs = argv.includes('--recordings-tmpfs');
 const pbx = (opt('--pbx') ?? 'asterisk') as 'asterisk' | 'freeswitch';
 if (pbx !== 'asterisk' && pbx !== 'freeswitch') { console.error(`bench: --pbx is asterisk or freeswitch, not ${String(pbx)}`); process.exit(2); }
 if (pbx === 'freeswitch' && pauseCheck) { console.error('bench: --pause-check plays Asterisk only'); process.exit(2); }
+// lite: bench/freeswitch-lite-player.ts (one timer heap, pre-rendered frames); sim: the test FreeSWITCH running callvault.xml (bench/freeswitch-player.ts).
+const fsPlayerKind = (opt('--fs-player') ?? 'lite') as 'lite' | 'sim';
+// --fs-frame-wait (lite): a sendmsg to an idle parked channel waits for its next 20 ms frame, as switch_ivr_park does (the sim runs it on arrival).
+const fsFrameWait = argv.includes('--fs-frame-wait');
+if (fsPlayerKind !== 'lite' && fsPlayerKind !== 'sim') { console.error(`bench: --fs-player is lite or sim, not ${String(fsPlayerKind)}`); process.exit(2); }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The bench's own event-loop delay: client-side latencies include it.
 const benchLoop = monitorEventLoopDelay({ resolution: 1 });
 benchLoop.enable();
+// The bench's own longest garbage collection, to tell its loop stalls apart (GC, or something else).
+let benchGcMaxMs = 0;
+new PerformanceObserver((list) => { for (const e of list.getEntries()) benchGcMaxMs = Math.max(benchGcMaxMs, e.duration); }).observe({ entryTypes: ['gc'] });
 
 const DURATIONS_S = [60, 120, 180, 240, 300];
 const MEAN_S = 180;
@@ -129,7 +142,7 @@ async function metric(port: number, name: string): Promise<number | null> {
   } catch { return null; }
 }
 const fsShape = pbx === 'freeswitch' ? loadShape() : null;
-interface Stack { dir: string; daemon: ChildProcess; ami: AmiPlayer | null; fs: FsPlayer | null; agiPort: number; metricsPort: number; recordings: string; spool: string; storage: string }
+interface Stack { dir: string; daemon: ChildProcess; ami: AmiPlayer | null; fs: FsBenchPlayer | null; agiPort: number; metricsPort: number; recordings: string; spool: string; storage: string }
 
 async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'cv-capacity-'));
@@ -145,17 +158,18 @@ async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   const agiPort = await freePort();
   const metricsPort = await freePort();
   let ami: AmiPlayer | null = null;
-  let fs: FsPlayer | null = null;
+  let fs: FsBenchPlayer | null = null;
   let config: string;
   if (pbx === 'asterisk') {
     ami = new AmiPlayer();
     await ami.listen();
-    config = writeConfig(dir, { amiPort: ami.port, agiPort, metricsPort, recordings, recipient });
+    config = writeBenchConfig(dir, { pbx: { type: 'asterisk', amiPort: ami.port, agiPort }, metricsPort, recordings, recipient });
   } else {
     // agiPort is the daemon's outbound listener: where the dialplan's socket application connects.
-    fs = new FsPlayer({ outboundPort: agiPort, noticeMs: NOTICE_MS, shape: fsShape! });
+    const playerOpts = { outboundPort: agiPort, noticeMs: NOTICE_MS, shape: fsShape! };
+    fs = fsPlayerKind === 'lite' ? new FsLitePlayer({ ...playerOpts, parkFrameWait: fsFrameWait }) : new FsPlayer(playerOpts);
     await fs.start(t);
-    config = writeFsConfig(dir, { eslPort: fs.port, outboundPort: agiPort, metricsPort, recordings, recipient });
+    config = writeBenchConfig(dir, { pbx: { type: 'freeswitch', eslPort: fs.port, outboundPort: agiPort, prompts: BENCH_PROMPTS }, metricsPort, recordings, recipient });
   }
   const { openSync } = await import('node:fs');
   const log = openSync(join(dir, 'daemon.log'), 'w');
@@ -292,6 +306,8 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   const cb0 = await buckets(s.metricsPort, 'callvault_consent_latency_seconds');
   const pb0 = await buckets(s.metricsPort, 'callvault_pause_latency_seconds');
   benchLoop.reset();
+  benchGcMaxMs = 0;
+  if (s.fs instanceof FsLitePlayer) s.fs.takeMaxSyncFileMs();
   const cpu0 = procCpuS(pid);
   const bench0 = process.cpuUsage();
   const acpu0 = apid !== null ? procCpuS(apid) : 0;
@@ -326,7 +342,7 @@ async function runStep(C: number, archive: boolean, preload = 0, payEveryS: numb
   } catch { /* nothing archived yet */ }
   arriving = false;
   if (s.ami !== null) console.error(`  AMI bytes queued for the daemon, max: ${(s.ami.maxQueuedBytes / 1e6).toFixed(1)} MB; daemon's Login Events: ${JSON.stringify(s.ami.loginEvents)}, ${s.ami.eventsMasked} events kept from it by that mask`);
-  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms`);
+  else console.error(`  Event Socket: ${bytesPerEvent?.toFixed(0) ?? 'n/a'} bytes per frame written to the daemon (all frames / events), ${t.recorded} calls recorded since the step started; slowest consents ${[...t.consent].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.consent.length}, slowest pauses ${[...t.pause].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms of ${t.pause.length}; slowest socket connects ${[...((t as { consentConnect?: number[] }).consentConnect ?? [])].sort((x, y) => y - x).slice(0, 4).map((x) => x.toFixed(1)).join(', ')} ms; bench loop max ${(benchMax / 1e6).toFixed(0)} ms (its longest GC ${benchGcMaxMs.toFixed(0)} ms)${s.fs instanceof FsLitePlayer ? `, its longest sync file op ${s.fs.takeMaxSyncFileMs().toFixed(1)} ms` : ''}`);
   for (const x of [...((t as { consentSteps?: Array<{ total: number; steps: string }> }).consentSteps ?? [])].sort((p, q) => q.total - p.total).slice(0, 3)) console.error(`  slow consent ${x.total.toFixed(1)} ms: ${x.steps}`);
   if (t.pauseFailed > 0 || process.env.CV_BENCH_LOG) {
     const lines = readFileSync(join(s.dir, 'daemon.log'), 'utf8').split('\n').filter((l) => /payment|pause|mute|error/i.test(l));
@@ -360,7 +376,7 @@ if (pbx === 'asterisk') {
 } else {
   const sk = fsShape!.sockets;
   const perCall = fsShape!.inbound.eventsPerCall + Object.values(sk).reduce((x, v) => x + v.eventsToDaemonPerCall, 0);
-  console.log(`capacity: real daemon (bin/callvault.js run), fake FreeSWITCH over real sockets (bench/freeswitch-player.ts); the sandbox FreeSWITCH sent ${perCall.toFixed(1)} events per recorded call (measured ${fsShape!.measuredAt});`);
+  console.log(`capacity: real daemon (bin/callvault.js run), fake FreeSWITCH over real sockets (--fs-player ${fsPlayerKind}${fsFrameWait ? ', --fs-frame-wait' : ''}: bench/${fsPlayerKind === 'lite' ? 'freeswitch-lite-player.ts' : 'freeswitch-player.ts'}); the sandbox FreeSWITCH sent ${perCall.toFixed(1)} events per recorded call (measured ${fsShape!.measuredAt});`);
   console.log('  cons/paus: on the fake\'s clock (consent socket started to notice playing / payment-enter socket started to set CALLVAULT_PAUSE=confirmed), so they include the bench\'s own delays;');
 }
 console.log('  d-cons99/d-paus99: the daemon\'s own histograms (request received to prompt sent / mute confirmed), bucket bound in ms');

@@ -16,15 +16,16 @@
  * payment-enter socket starting to the daemon's `set CALLVAULT_PAUSE=confirmed`
  * (it sends it once FreeSWITCH answered `+OK` to `uuid_record ... mask`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeFreeSwitch } from '../test/support/esl-server/index.js';
 import type { EslEvent } from '../src/pbx/freeswitch/esl-event.js';
+import { BENCH_PROMPTS, padVariables, promptFiles, type FsBenchPlayer, type FsShape, type FsTally } from './support/freeswitch-bench-shape.js';
+
+export { BENCH_PROMPTS, loadShape, padVariables, type FsShape, type FsTally } from './support/freeswitch-bench-shape.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
-export const BENCH_PROMPTS = '/usr/share/callvault/prompts';
-const PROMPT_NAMES = ['notice-objection', 'notice-mandatory', 'notice-consent', 'notice-full', 'objection-ack', 'consent-ack'];
 
 /**
  * A call in the bench context: consent, talk, the payment (recorded calls
@@ -56,52 +57,16 @@ export const BENCH_DIALPLAN = `<include>
   </context>
 </include>`;
 
-export interface FsShape {
-  measuredAt: string;
-  calls: number;
-  inbound: { eventsPerCall: number; eventBytesPerCall: number; commandsPerCall: Record<string, number> };
-  sockets: Record<string, { eventsToDaemonPerCall: number; bytesToDaemonPerCall: number; sequence: Array<{ what: string; vars?: Record<string, number> }> }>;
-}
-
-export function loadShape(path = join(repo, 'bench/freeswitch-call-shape.json')): FsShape {
-  return JSON.parse(readFileSync(path, 'utf8')) as FsShape;
-}
-
-/**
- * Channel variables as many and as long as the real channel had when the
- * consent socket connected, under inert names (`bench_pad_<n>`: a real name
- * could steer the dialplan or the daemon), with filler values.
- */
-export function padVariables(shape: FsShape): Record<string, string> {
-  const vars = shape.sockets.consent?.sequence.find((f) => f.what === 'channel-data')?.vars ?? {};
-  return Object.fromEntries(Object.entries(vars).map(([name, len], i) => [`bench_pad_${String(i).padStart(2, '0')}_${'x'.repeat(Math.max(0, name.length - 13))}`, 'v'.repeat(len)]));
-}
-
-/** What one step's calls lived through, as the fake saw it. */
-export interface FsTally {
-  consent: number[];
-  pause: number[];
-  pauseFailed: number;
-  recorded: number;
-  audioLandedS: number;
-  measuring: boolean;
-  /** Of each measured consent: socket started to its TCP connection up (CHANNEL_PARK), for the slow ones' breakdown. */
-  consentConnect?: number[];
-  /** Of each measured consent: the steps' times in ms (park, then each command the daemon sent as the fake took it), for the slowest. */
-  consentSteps?: Array<{ total: number; steps: string }>;
-}
-
 interface CallState { steps?: Array<[string, number]>; parkedAt?: number; consentAt: number | null; consentMeasured: boolean; payAt: number | null; payMeasured: boolean; confirmed: boolean; recorded: boolean; durationS: number }
 
-export class FsPlayer {
+export class FsPlayer implements FsBenchPlayer {
   readonly fs: FakeFreeSwitch;
   readonly #calls = new Map<string, CallState>();
   #tally: FsTally | null = null;
   readonly #pad: Record<string, string>;
 
   constructor(opts: { outboundPort: number; noticeMs: number; shape: FsShape }) {
-    const files: Record<string, number> = {};
-    for (const lang of ['en', 'fr']) for (const p of PROMPT_NAMES) files[`${BENCH_PROMPTS}/${lang}/${p}.wav`] = p.startsWith('notice') ? opts.noticeMs : 1000;
+    const files = promptFiles(opts.noticeMs);
     this.#pad = padVariables(opts.shape);
     this.fs = new FakeFreeSwitch({
       files,
@@ -204,27 +169,4 @@ export class FsPlayer {
   async close(): Promise<void> {
     await this.fs.stop();
   }
-}
-
-/** The daemon's config for one step: the fake's Event Socket, the outbound listener, a sampled line at 25% (as for Asterisk). */
-export function writeFsConfig(dir: string, o: { eslPort: number; outboundPort: number; metricsPort: number; recordings: string; recipient: string }): string {
-  const path = join(dir, 'callvault.yaml');
-  writeFileSync(join(dir, 'esl.secret'), 'ClueCon\n', { mode: 0o600 });
-  writeFileSync(path, `
-pbx:
-  type: freeswitch
-  freeswitch:
-    esl: { host: 127.0.0.1, port: ${o.eslPort}, passwordFile: esl.secret }
-    outbound: { listen: '127.0.0.1:${o.outboundPort}' }
-    recordings: { pbx: ${o.recordings}, local: ${o.recordings} }
-lines:
-  bench: { mode: sampled, rate: 0.25 }
-prompts: { prefix: ${BENCH_PROMPTS}, defaultLanguage: en }
-privacy: { hashKeyFile: hash.key }
-storage: { dir: store }
-archive: { recipients: { quality: [${o.recipient}] } }
-ops: { metrics: '127.0.0.1:${o.metricsPort}' }
-log: { level: warn }
-`);
-  return path;
 }

@@ -10,8 +10,6 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface ShapeEvent { name: string; fields: Record<string, string> }
 
@@ -243,27 +241,4 @@ export function speechWav(seconds: number, mutedFrom: number, mutedSeconds: numb
   h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34);
   h.write('data', 36, 'latin1'); h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
-}
-
-/** The daemon's config for one step: the fake PBX's ports, a sampled line at 25% (the issue's 2,000-seat case). */
-export function writeConfig(dir: string, o: { amiPort: number; agiPort: number; metricsPort: number; recordings: string; recipient: string; workers?: number }): string {
-  const path = join(dir, 'callvault.yaml');
-  writeFileSync(join(dir, 'ami.secret'), 'bench', { mode: 0o600 });
-  writeFileSync(path, `
-pbx:
-  type: asterisk
-  asterisk:
-    ami: { host: 127.0.0.1, port: ${o.amiPort}, username: callvault, secretFile: ami.secret }
-    agi: { listen: '127.0.0.1:${o.agiPort}' }
-    recordings: { pbx: ${o.recordings}, local: ${o.recordings} }
-lines:
-  bench: { mode: sampled, rate: 0.25 }
-prompts: { defaultLanguage: en }
-privacy: { hashKeyFile: hash.key }
-storage: { dir: store }
-archive: { recipients: { quality: [${o.recipient}] }${o.workers !== undefined ? `, workers: ${o.workers}` : ''} }
-ops: { metrics: '127.0.0.1:${o.metricsPort}' }
-log: { level: warn }
-`);
-  return path;
 }

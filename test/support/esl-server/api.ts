@@ -7,12 +7,29 @@
  * ("-ERR Cannot ... session!"): callvault must treat anything but `+OK` as
  * failure, never match on the exact error text.
  */
-import type { SimChannel } from './channel.js';
+import type { ChannelView } from './event-factory.js';
+
+/**
+ * What the API commands use of a channel: SimChannel has it, and so does the
+ * capacity bench's light channel (bench/support/lite-channel.ts), which
+ * answers the same commands with these same reply texts.
+ */
+export interface ApiChannel extends ChannelView {
+  readonly alive: boolean;
+  readonly variables: Map<string, string>;
+  readonly runningApps: ReadonlyArray<{ readonly app: string; readonly arg: string | undefined }>;
+  /** Null when the file cannot be opened. */
+  startRecording(path: string, limitSeconds: number): object | null;
+  stopRecording(path: string): boolean;
+  maskRecording(path: string, on: boolean): boolean;
+  hangup(cause?: string): void;
+  breakMedia(): void;
+}
 
 export interface ApiHost {
-  channel(uuid: string): SimChannel | undefined;
+  channel(uuid: string): ApiChannel | undefined;
   /** Live channels, oldest first (the core db's channels table). */
-  channelList?(): readonly SimChannel[];
+  channelList?(): readonly ApiChannel[];
   readonly faults: { refuseMask: boolean };
   /** mod_db's store (`db select/<realm>/<key>`). */
   readonly db?: Map<string, string>;
@@ -26,7 +43,7 @@ const SESS_REC_SYNTAX = '<uuid> [start|stop|mask|unmask] <path> [<limit>]';
 type ApiImpl = (host: ApiHost, arg: string) => Promise<string>;
 
 /** One row of the core db's channels table, as `show channels as json` prints it (switch_core_sqldb.c column order). */
-function channelRow(ch: SimChannel, hostname: string): Record<string, string> {
+function channelRow(ch: ApiChannel, hostname: string): Record<string, string> {
   const app = ch.runningApps[0];
   return {
     uuid: ch.uuid, direction: ch.direction, created: new Date(ch.createdUs / 1000).toISOString().replace('T', ' ').slice(0, 19),
@@ -58,7 +75,7 @@ const COMMANDS: Readonly<Record<string, ApiImpl>> = {
     if (words[1] === 'as' && words[2] === 'json') {
       return rows.length === 0 ? '{"row_count":0}' : JSON.stringify({ row_count: rows.length, rows });
     }
-    const cols = Object.keys(channelRow({ runningApps: [], createdUs: 0 } as unknown as SimChannel, ''));
+    const cols = Object.keys(channelRow({ runningApps: [], createdUs: 0 } as unknown as ApiChannel, ''));
     return `${cols.join(',')}\n${rows.map((r) => cols.map((c) => r[c]).join(',')).join('\n')}${rows.length ? '\n' : ''}\n${rows.length} total.\n`;
   },
   async status(host) {
