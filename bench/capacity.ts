@@ -23,7 +23,7 @@
  * real number of sessions in memory and the real audio inflow (C x 25%
  * audio hours per hour), so the figures are those of the real load.
  *
- *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--fs-player lite|sim] [--fs-frame-wait] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
+ *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--fs-player lite|sim] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
  *   npx tsx bench/capacity.ts --pause-check      # pause p99, archive idle vs saturated (500 calls)
  *
  * Prints one row per step; asserts nothing. CPU is from /proc/PID/stat.
@@ -60,8 +60,6 @@ if (pbx !== 'asterisk' && pbx !== 'freeswitch') { console.error(`bench: --pbx is
 if (pbx === 'freeswitch' && pauseCheck) { console.error('bench: --pause-check plays Asterisk only'); process.exit(2); }
 // lite: bench/freeswitch-lite-player.ts (one timer heap, pre-rendered frames); sim: the test FreeSWITCH running callvault.xml (bench/freeswitch-player.ts).
 const fsPlayerKind = (opt('--fs-player') ?? 'lite') as 'lite' | 'sim';
-// --fs-frame-wait (lite): a sendmsg to an idle parked channel waits for its next 20 ms frame, as switch_ivr_park does (the sim runs it on arrival).
-const fsFrameWait = argv.includes('--fs-frame-wait');
 if (fsPlayerKind !== 'lite' && fsPlayerKind !== 'sim') { console.error(`bench: --fs-player is lite or sim, not ${String(fsPlayerKind)}`); process.exit(2); }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The bench's own event-loop delay: client-side latencies include it.
@@ -167,7 +165,7 @@ async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   } else {
     // agiPort is the daemon's outbound listener: where the dialplan's socket application connects.
     const playerOpts = { outboundPort: agiPort, noticeMs: NOTICE_MS, shape: fsShape! };
-    fs = fsPlayerKind === 'lite' ? new FsLitePlayer({ ...playerOpts, parkFrameWait: fsFrameWait }) : new FsPlayer(playerOpts);
+    fs = fsPlayerKind === 'lite' ? new FsLitePlayer(playerOpts) : new FsPlayer(playerOpts);
     await fs.start(t);
     config = writeBenchConfig(dir, { pbx: { type: 'freeswitch', eslPort: fs.port, outboundPort: agiPort, prompts: BENCH_PROMPTS }, metricsPort, recordings, recipient });
   }
@@ -376,7 +374,7 @@ if (pbx === 'asterisk') {
 } else {
   const sk = fsShape!.sockets;
   const perCall = fsShape!.inbound.eventsPerCall + Object.values(sk).reduce((x, v) => x + v.eventsToDaemonPerCall, 0);
-  console.log(`capacity: real daemon (bin/callvault.js run), fake FreeSWITCH over real sockets (--fs-player ${fsPlayerKind}${fsFrameWait ? ', --fs-frame-wait' : ''}: bench/${fsPlayerKind === 'lite' ? 'freeswitch-lite-player.ts' : 'freeswitch-player.ts'}); the sandbox FreeSWITCH sent ${perCall.toFixed(1)} events per recorded call (measured ${fsShape!.measuredAt});`);
+  console.log(`capacity: real daemon (bin/callvault.js run), fake FreeSWITCH over real sockets (--fs-player ${fsPlayerKind}: bench/${fsPlayerKind === 'lite' ? 'freeswitch-lite-player.ts' : 'freeswitch-player.ts'}); the sandbox FreeSWITCH sent ${perCall.toFixed(1)} events per recorded call (measured ${fsShape!.measuredAt});`);
   console.log('  cons/paus: on the fake\'s clock (consent socket started to notice playing / payment-enter socket started to set CALLVAULT_PAUSE=confirmed), so they include the bench\'s own delays;');
 }
 console.log('  d-cons99/d-paus99: the daemon\'s own histograms (request received to prompt sent / mute confirmed), bucket bound in ms');

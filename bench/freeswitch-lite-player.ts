@@ -72,8 +72,6 @@ export interface FsLitePlayerOptions {
   readonly password?: string;
   /** ms between appends to a growing recording (default 2000). */
   readonly growMs?: number;
-  /** See LiteChannelHost.parkFrameWait (default false: as the test FreeSWITCH). */
-  readonly parkFrameWait?: boolean;
 }
 
 export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListenerHost, ApiHost {
@@ -82,7 +80,6 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
   readonly password: string;
   readonly timers = new TimerHeap();
   readonly frameMs = 20;
-  readonly parkFrameWait: boolean;
   readonly recording: { growMs: number; flushGrowMs: number; stats: { maxSyncMs: number } };
   readonly faults = { refuseMask: false };
   readonly db = new Map<string, string>();
@@ -105,7 +102,6 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
   constructor(opts: FsLitePlayerOptions) {
     this.#opts = opts;
     this.password = opts.password ?? 'ClueCon';
-    this.parkFrameWait = opts.parkFrameWait ?? false;
     this.#files = new Map(Object.entries(promptFiles(opts.noticeMs)));
     // 100 ms while the daemon waits for the unmask's flush, as the sim's growing file.
     this.recording = { growMs: opts.growMs ?? 2000, flushGrowMs: 100, stats: { maxSyncMs: 0 } };

@@ -13,12 +13,13 @@
  *
  * Timing, from switch_ivr_park (signalwire/freeswitch src/switch_ivr.c; an
  * async socket's channel waits there): each turn reads a frame (one ptime,
- * 20 ms), then parses every queued private event (switch_ivr_parse_all_events),
- * so a sendmsg reaching an idle channel runs at its next frame, and what is
- * queued behind a running application runs as soon as it completes. Each
- * channel has its own frame phase. The frame wait is a host switch
- * (`parkFrameWait`): the test FreeSWITCH runs a sendmsg on arrival, and the
- * bench keeps its figures comparable with it by default. Media applications take their media time (playback: the
+ * 20 ms), then parses every queued private event (switch_ivr_parse_all_events).
+ * A sendmsg reaching an idle channel runs on arrival: queueing it sends the
+ * channel SWITCH_SIG_BREAK, which ends the pending read
+ * (switch_core_session_queue_private_event; measured on the sandbox
+ * FreeSWITCH, docs/decisions.md), and what is queued behind a running
+ * application runs as soon as it completes. Each channel has its own frame
+ * phase (CHANNEL_PARK). Media applications take their media time (playback: the
  * file's length; play_and_get_digits: its prompt, then its timeout, no digit
  * pressed); the others complete at once. Every application is run in
  * order, after the previous one completed: the daemon sends event-lock.
@@ -62,12 +63,6 @@ export interface LiteChannelHost {
   readonly timers: TimerHeap;
   /** ptime: one media frame, in ms. */
   readonly frameMs: number;
-  /**
-   * Whether a sendmsg reaching an idle parked channel waits for the park
-   * loop's next frame, as switch_ivr_park does (it reads a frame, then parses
-   * the queued events). Off: it runs on arrival, as the test FreeSWITCH runs it.
-   */
-  readonly parkFrameWait: boolean;
   readonly recording: LiteRecordingOptions;
   /** Playback length of a file in ms; null when it does not exist. */
   fileMs(file: string): number | null;
@@ -130,7 +125,6 @@ export class LiteChannel implements ChannelView, ApiChannel {
   readonly #phase: number;
   readonly #queue: App[] = [];
   #running: Running | null = null;
-  #turn: Timer | null = null;
   #alive = true;
   #block: string | null = null;
   readonly #lines = new Map<string, string>();
@@ -229,7 +223,6 @@ export class LiteChannel implements ChannelView, ApiChannel {
     this.variables.set('hangup_cause', cause);
     this.fire('CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
     this.#queue.length = 0;
-    this.#host.timers.cancel(this.#turn);
     const r = this.#running;
     if (r !== null) {
       this.#host.timers.cancel(r.timer);
@@ -322,14 +315,10 @@ export class LiteChannel implements ChannelView, ApiChannel {
     return this.#running !== null || this.#queue.length > 0;
   }
 
-  /** A sendmsg reached an idle channel: run it now, or (parkFrameWait) at the park loop's next turn. */
+  /** A sendmsg reached an idle channel: it runs now (SIG_BREAK ends the park loop's read). */
   #schedule(): void {
-    if (this.#running !== null || this.#turn !== null || this.#queue.length === 0) return;
-    if (!this.#host.parkFrameWait) { this.#next(); return; }
-    this.#turn = this.#host.timers.at(this.nextFrame(), () => {
-      this.#turn = null;
-      this.#next();
-    });
+    if (this.#running !== null || this.#queue.length === 0) return;
+    this.#next();
   }
 
   #next(): void {

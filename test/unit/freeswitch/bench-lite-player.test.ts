@@ -56,7 +56,7 @@ function what(f: Frame): string {
   return ct ?? '?';
 }
 
-function rig(opts: { kind: 'inbound' | 'outbound'; parkFrameWait?: boolean; parkEvent?: boolean }) {
+function rig(opts: { kind: 'inbound' | 'outbound'; parkEvent?: boolean }) {
   const timers = new TimerHeap('manual');
   const dir = mkdtempSync(join(tmpdir(), 'cv-lite-'));
   let written = '';
@@ -67,7 +67,6 @@ function rig(opts: { kind: 'inbound' | 'outbound'; parkFrameWait?: boolean; park
     identity: { coreUuid: 'core', hostname: 'fs-bench', ipv4: '192.0.2.1', ipv6: '::1' },
     timers,
     frameMs: 20,
-    parkFrameWait: opts.parkFrameWait ?? false,
     recording: { growMs: 2000, flushGrowMs: 100 },
     fileMs: (f) => (f === NOTICE ? 4000 : f.startsWith('silence_stream://') ? Number(f.slice(17)) : null),
     fire: (_ch, ev: LiteEvent) => { for (const l of listeners) l.offer(ev); },
@@ -208,11 +207,10 @@ test('lite outbound: connect carries the channel variables, Socket-Mode async, C
   assert.equal(data!.headers.get('Channel-Caller-ID-Number'), '%2B33612345678');
 });
 
-test('lite outbound: with the park frame wait, a sendmsg to an idle channel runs at its next 20 ms frame', async () => {
-  const r = rig({ kind: 'outbound', parkFrameWait: true });
+test('lite outbound: a sendmsg to an idle parked channel runs on arrival (SIG_BREAK ends the frame read)', async () => {
+  const r = rig({ kind: 'outbound' });
   await r.send('connect\n\n', 'myevents\n\n');
-  assert.deepEqual((await r.send(sendmsg('set', 'x=1', 'w1'))).map(what), ['reply +OK']);
-  assert.deepEqual((await r.advance(20)).map(what), ['CHANNEL_EXECUTE set', 'CHANNEL_EXECUTE_COMPLETE set _none_']);
+  assert.deepEqual((await r.send(sendmsg('set', 'x=1', 'w1'))).map(what), ['reply +OK', 'CHANNEL_EXECUTE set', 'CHANNEL_EXECUTE_COMPLETE set _none_']);
 });
 
 test('lite outbound: CHANNEL_PARK after myevents where the measured socket reported it', async () => {
