@@ -246,7 +246,7 @@ export function speechWav(seconds: number, mutedFrom: number, mutedSeconds: numb
 }
 
 /** The daemon's config for one step: the fake PBX's ports, a sampled line at 25% (the issue's 2,000-seat case). */
-export function writeConfig(dir: string, o: { amiPort: number; agiPort: number; metricsPort: number; recordings: string; recipient: string; workers?: number }): string {
+export function writeConfig(dir: string, o: { amiPort: number; agiPort: number; metricsPort: number; recordings: string; recipient: string; workers?: number; scheduling?: 'idle' | 'nice' }): string {
   const path = join(dir, 'callvault.yaml');
   writeFileSync(join(dir, 'ami.secret'), 'bench', { mode: 0o600 });
   writeFileSync(path, `
@@ -261,7 +261,7 @@ lines:
 prompts: { defaultLanguage: en }
 privacy: { hashKeyFile: hash.key }
 storage: { dir: store }
-archive: { recipients: { quality: [${o.recipient}] }${o.workers !== undefined ? `, workers: ${o.workers}` : ''} }
+archive: { recipients: { quality: [${o.recipient}] }${o.workers !== undefined ? `, workers: ${o.workers}` : ''}${o.scheduling !== undefined ? `, scheduling: ${o.scheduling}` : ''} }
 ops: { metrics: '127.0.0.1:${o.metricsPort}' }
 log: { level: warn }
 `);
