@@ -24,7 +24,7 @@
  * audio hours per hour), so the figures are those of the real load.
  *
  *   npm run build && npx tsx bench/capacity.ts [--pbx asterisk|freeswitch] [--fs-player lite|sim] [--quick] [--steps 200,500] [--window 30] [--events strict|read-all] [--no-archive]
- *   npx tsx bench/capacity.ts --pause-check      # pause p99, archive idle vs saturated (500 calls)
+ *   npx tsx bench/capacity.ts --pause-check [--archive-scheduling idle|nice]   # pause p99, archive idle vs saturated (500 calls)
  *
  * Prints one row per step; asserts nothing. CPU is from /proc/PID/stat.
  */
@@ -55,6 +55,8 @@ const windowS = Number(opt('--window') ?? (quick ? '15' : '30'));
 const eventsKind = (opt('--events') ?? 'read-all') as 'strict' | 'read-all';
 const noArchive = argv.includes('--no-archive');
 const recordingsTmpfs = argv.includes('--recordings-tmpfs');
+const archiveScheduling = opt('--archive-scheduling') as 'idle' | 'nice' | undefined;
+if (archiveScheduling !== undefined && archiveScheduling !== 'idle' && archiveScheduling !== 'nice') { console.error(`bench: --archive-scheduling is idle or nice, not ${archiveScheduling}`); process.exit(2); }
 const pbx = (opt('--pbx') ?? 'asterisk') as 'asterisk' | 'freeswitch';
 if (pbx !== 'asterisk' && pbx !== 'freeswitch') { console.error(`bench: --pbx is asterisk or freeswitch, not ${String(pbx)}`); process.exit(2); }
 if (pbx === 'freeswitch' && pauseCheck) { console.error('bench: --pause-check plays Asterisk only'); process.exit(2); }
@@ -161,7 +163,7 @@ async function startStack(archive: boolean, t: Tally): Promise<Stack> {
   if (pbx === 'asterisk') {
     ami = new AmiPlayer();
     await ami.listen();
-    config = writeBenchConfig(dir, { pbx: { type: 'asterisk', amiPort: ami.port, agiPort }, metricsPort, recordings, recipient });
+    config = writeBenchConfig(dir, { pbx: { type: 'asterisk', amiPort: ami.port, agiPort }, metricsPort, recordings, recipient, ...(archiveScheduling ? { scheduling: archiveScheduling } : {}) });
   } else {
     // agiPort is the daemon's outbound listener: where the dialplan's socket application connects.
     const playerOpts = { outboundPort: agiPort, noticeMs: NOTICE_MS, shape: fsShape! };

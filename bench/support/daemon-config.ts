@@ -18,6 +18,8 @@ export interface BenchConfig {
   readonly recordings: string;
   readonly recipient: string;
   readonly workers?: number;
+  /** archive.scheduling; the daemon's default (idle) when absent. */
+  readonly scheduling?: 'idle' | 'nice';
 }
 
 /** Writes `callvault.yaml` (and the PBX secret beside it) into `dir`; returns the config's path. */
@@ -48,7 +50,7 @@ lines:
 prompts: ${prompts}
 privacy: { hashKeyFile: hash.key }
 storage: { dir: store }
-archive: { recipients: { quality: [${o.recipient}] }${o.workers !== undefined ? `, workers: ${o.workers}` : ''} }
+archive: { recipients: { quality: [${o.recipient}] }${o.workers !== undefined ? `, workers: ${o.workers}` : ''}${o.scheduling !== undefined ? `, scheduling: ${o.scheduling}` : ''} }
 ops: { metrics: '127.0.0.1:${o.metricsPort}' }
 log: { level: warn }
 `);

@@ -38,6 +38,7 @@ import { CallvaultError } from '../errors.js';
 import type { Purpose } from '../policy/purpose.js';
 import type { ArchiverState, Backlog } from './archiver.js';
 import type { SpoolOutlook, SpoolSample } from '../ops/spool-outlook.js';
+import { applyArchiverScheduling, type ArchiverScheduling } from './archiver-scheduling.js';
 
 export interface ArchiverWorkerOptions {
   spoolDir: string;
@@ -57,6 +58,8 @@ export interface ArchiverWorkerOptions {
   sampleEveryMs?: number;
   /** Nice value of the archiver process, 0-19 (19 = lowest priority). Default 10. */
   nice?: number;
+  /** `idle` (default): SCHED_IDLE on Linux, the nice value where that fails; `nice`: the nice value only. */
+  scheduling?: ArchiverScheduling;
 }
 
 export const DEFAULT_ARCHIVER_NICE = 10;
@@ -68,7 +71,7 @@ export function defaultWorkers(): number {
 
 type ToWorker = { type: 'init'; options: ArchiverWorkerOptions } | { type: 'stop' };
 type FromWorker =
-  | { type: 'state'; state: ArchiverState; backlog: Backlog; pid: number; threads: number[]; outlook: SpoolOutlook | null }
+  | { type: 'state'; state: ArchiverState; backlog: Backlog; pid: number; threads: number[]; outlook: SpoolOutlook | null; scheduling: ArchiverScheduling }
   | { type: 'start-failed'; code: string | null; message: string; hint: string | null }
   | { type: 'stopped' };
 
@@ -78,6 +81,7 @@ export class ArchiverWorker {
   readonly #options: ArchiverWorkerOptions;
   #worker: ChildProcess | null = null;
   #threads: number[] = [];
+  #scheduling: ArchiverScheduling | null = null;
   #backlog: Backlog = { pending: 0, failing: 0, diskFull: false, nextRetryAt: null };
   #outlook: SpoolOutlook | null = null;
   #state: ArchiverState = { kind: 'starting' };
@@ -103,8 +107,9 @@ export class ArchiverWorker {
   }
 
   /** The archiver process id and its encode threads' ids (Linux), as last reported; for tests and the bench. */
-  processInfo(): { pid: number | null; threads: number[] } {
-    return { pid: this.#worker?.pid ?? null, threads: this.#threads };
+  /** The archiver process, its encode threads, and the scheduling it runs under (null before its first report). */
+  processInfo(): { pid: number | null; threads: number[]; scheduling: ArchiverScheduling | null } {
+    return { pid: this.#worker?.pid ?? null, threads: this.#threads, scheduling: this.#scheduling };
   }
 
   async start(): Promise<void> {
@@ -131,6 +136,7 @@ export class ArchiverWorker {
           this.#state = m.state;
           this.#backlog = m.backlog;
           this.#threads = m.threads;
+          this.#scheduling = m.scheduling;
           this.#outlook = m.outlook;
           if (m.state.kind === 'running') this.#restarts = 0;
           resolve();
@@ -175,11 +181,17 @@ export class ArchiverWorker {
 async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
   // First, before any thread of the pool exists: the threads inherit this priority (Linux), the process has it (elsewhere).
   setPriority(options.nice ?? DEFAULT_ARCHIVER_NICE);
+  const scheduling = applyArchiverScheduling(options.scheduling ?? 'idle');
   const post = (m: FromWorker) => { if (process.connected) process.send!(m); };
   const [{ Archiver }, { EncodePool }, { KeyedHasher }, { createLogger }, { SpoolSampler }, { spoolOutlook }] = await Promise.all([
     import('./archiver.js'), import('./encode-pool.js'), import('../privacy/keyed-hash.js'), import('../log/logger.js'),
     import('./spool-sampler.js'), import('../ops/spool-outlook.js'),
   ]);
+  const log = createLogger({ level: options.logLevel, pretty: false }).child({ component: 'archiver' });
+  if (scheduling.kind === 'idle') log.info({ scheduling: 'SCHED_IDLE' }, 'archiver: runs only on CPU the call path leaves');
+  else if (scheduling.why === 'idle-refused') {
+    log.warn({ error: scheduling.error, nice: options.nice ?? DEFAULT_ARCHIVER_NICE }, 'archiver: SCHED_IDLE refused, running at the nice value only; install util-linux (chrt) or set archive.scheduling: nice');
+  }
   const pool = new EncodePool(options.workers ?? defaultWorkers());
   await pool.warm();
   let archiver: InstanceType<typeof Archiver>;
@@ -189,7 +201,7 @@ async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
       hasher: KeyedHasher.fromFile(options.hashKeyFile), retentionDays: options.retentionDays,
       bitrateBps: options.bitrateBps, complexity: options.complexity, pollIntervalMs: options.pollIntervalMs,
       maxBackoffMs: options.maxBackoffMs, encoder: pool,
-      logger: createLogger({ level: options.logLevel, pretty: false }).child({ component: 'archiver' }),
+      logger: log,
     });
   } catch (err) {
     // Nothing to retry inside the process (the hash key is read once): the parent restarts it with backoff.
@@ -235,7 +247,7 @@ async function runInProcess(options: ArchiverWorkerOptions): Promise<void> {
       sampling = false;
     }
   };
-  const report = () => post({ type: 'state', state: archiver.state(), backlog: archiver.backlog(), pid: process.pid, threads: pool.threadIds(), outlook });
+  const report = () => post({ type: 'state', state: archiver.state(), backlog: archiver.backlog(), pid: process.pid, threads: pool.threadIds(), outlook, scheduling: scheduling.kind });
   await sample().catch(() => undefined);
   report();
   if (stopping === null) timer = setInterval(() => { void sample().catch(() => undefined); report(); }, 1000);

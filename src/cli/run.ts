@@ -40,6 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
         workers: config.archive.workers,
         complexity: config.archive.complexity,
         nice: config.archive.nice,
+        scheduling: config.archive.scheduling,
         logLevel: config.log.level,
       }) : undefined;
       prepareStorage(config.storage.dir, config.storage.spool);

@@ -329,6 +329,12 @@ export const configSchema = z.object({
     complexity: z.number().int().min(0).max(10).default(5),
     /** Nice value of the archiver process (0-19, higher = lower priority than the daemon's call path). */
     nice: z.number().int().min(0).max(19).default(10),
+    /**
+     * `idle`: the archiver runs SCHED_IDLE (Linux), preempted at once when the
+     * call path wakes; the nice value applies where that is refused. `nice`:
+     * the nice value only (src/archive/archiver-scheduling.ts, docs/decisions.md).
+     */
+    scheduling: z.enum(['idle', 'nice']).default('idle'),
     recipients: z.object({
       quality: recipientList.optional(),
       training: recipientList.optional(),

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import { Archiver } from '../../src/archive/archiver.js';
 import { ArchiverWorker } from '../../src/archive/archiver-worker.js';
+import { policyOfStat } from '../../src/archive/archiver-scheduling.js';
 import { ArchiveLock } from '../../src/archive/archive-lock.js';
 import { EncodePool, type Encoder } from '../../src/archive/encode-pool.js';
 import { StorageLayout } from '../../src/archive/storage-layout.js';
@@ -130,29 +131,51 @@ test('failures cross the thread boundary with their codes; the spool files stay;
   }
 });
 
-test('the archiver process and its encode threads run at the configured nice value; the daemon keeps its own', { skip: process.platform !== 'linux' ? 'reads /proc' : false }, async () => {
-  const d = tempDir();
-  try {
-    const spool = join(d.path, 'spool');
-    mkdirSync(spool);
-    writeFileSync(join(d.path, 'hash.key'), Buffer.alloc(32, 4), { mode: 0o600 });
-    const before = niceOf('/proc/thread-self/stat');
-    const worker = new ArchiverWorker({ spoolDir: spool, storageDir: join(d.path, 'storage'), recipientsByPurpose: {}, hashKeyFile: join(d.path, 'hash.key'), retentionDays: RETENTION, logLevel: 'silent', workers: 3, nice: 15 });
-    await worker.start();
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
+/** Every thread of the archiver process, the encode threads among them, with its nice value and policy. */
+function threadsOf(pid: number): Array<{ tid: number; nice: number; policy: number }> {
+  return readdirSync(`/proc/${pid}/task`).map((t) => {
+    const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    return { tid: Number(t), nice: niceOf(`/proc/${pid}/task/${t}/stat`), policy: policyOfStat(stat) };
+  });
+}
+
+const schedulingCases: Array<{ scheduling: 'idle' | 'nice'; policy: number }> = [
+  { scheduling: 'idle', policy: SCHED_IDLE },
+  { scheduling: 'nice', policy: SCHED_OTHER },
+];
+for (const { scheduling, policy } of schedulingCases) {
+  test(`archive.scheduling ${scheduling}: every archiver thread runs policy ${policy} at the configured nice value; the daemon keeps its own`, { skip: process.platform !== 'linux' ? 'reads /proc' : false }, async () => {
+    const d = tempDir();
     try {
-      const { pid, threads } = worker.processInfo();
-      assert.ok(pid !== null);
-      assert.equal(threads.length, 3, 'one thread per configured worker');
-      assert.equal(niceOf(`/proc/${pid}/stat`), 15, 'archiver process');
-      for (const t of threads) assert.equal(niceOf(`/proc/${pid}/task/${t}/stat`), 15, `encode thread ${t}`);
-      assert.equal(niceOf('/proc/thread-self/stat'), before, 'the daemon side is not reniced');
+      const spool = join(d.path, 'spool');
+      mkdirSync(spool);
+      writeFileSync(join(d.path, 'hash.key'), Buffer.alloc(32, 4), { mode: 0o600 });
+      const before = { nice: niceOf('/proc/thread-self/stat'), policy: policyOfStat(readFileSync('/proc/thread-self/stat', 'utf8')) };
+      const worker = new ArchiverWorker({ spoolDir: spool, storageDir: join(d.path, 'storage'), recipientsByPurpose: {}, hashKeyFile: join(d.path, 'hash.key'), retentionDays: RETENTION, logLevel: 'silent', workers: 3, nice: 15, scheduling });
+      await worker.start();
+      try {
+        const { pid, threads, scheduling: reported } = worker.processInfo();
+        assert.ok(pid !== null);
+        assert.equal(reported, scheduling, 'the process reports the scheduling it got');
+        assert.equal(threads.length, 3, 'one thread per configured worker');
+        const all = threadsOf(pid);
+        for (const t of threads) assert.ok(all.some((a) => a.tid === t), `encode thread ${t} is a thread of the archiver process`);
+        // The nice value reaches the thread that set it and those it starts later (the
+        // encode threads); Node's own threads, started before, keep 0. chrt --all-tasks reaches all.
+        for (const t of all.filter((a) => a.tid === pid || threads.includes(a.tid))) assert.equal(t.nice, 15, `thread ${t.tid}: nice`);
+        for (const t of all) assert.equal(t.policy, policy, `thread ${t.tid}: policy`);
+        assert.deepEqual({ nice: niceOf('/proc/thread-self/stat'), policy: policyOfStat(readFileSync('/proc/thread-self/stat', 'utf8')) }, before, 'the daemon side keeps its priority and policy');
+      } finally {
+        await worker.stop();
+      }
     } finally {
-      await worker.stop();
+      d.cleanup();
     }
-  } finally {
-    d.cleanup();
-  }
-});
+  });
+}
 
 test('a daemon killed with SIGKILL takes its archiver process with it: the lock is free again', async (t) => {
   const d = tempDir();
