@@ -32,6 +32,7 @@ import { LiteChannel, type LiteChannelHost, type LiteEvent } from './support/lit
 import { LiteListener, type LiteListenerHost } from './support/lite-listener.js';
 import { BENCH_PROMPTS, promptFiles, shapeVariables, type FsBenchPlayer, type FsShape, type FsTally } from './support/freeswitch-bench-shape.js';
 import type { ApiHost } from '../test/support/esl-server/api.js';
+import { mediaFileMs } from '../test/support/esl-server/fake-freeswitch.js';
 import type { CoreIdentity } from '../test/support/esl-server/event-factory.js';
 
 type SocketKind = 'consent' | 'payment-enter' | 'payment-exit';
@@ -360,12 +361,7 @@ export class FsLitePlayer implements FsBenchPlayer, LiteChannelHost, LiteListene
   }
 
   fileMs(file: string): number | null {
-    const known = this.#files.get(file);
-    if (known !== undefined) return known;
-    const silence = /^silence_stream:\/\/(\d+)/.exec(file);
-    if (silence) return Number(silence[1]);
-    if (file.startsWith('tone_stream://')) return 200;
-    return null;
+    return mediaFileMs(this.#files, file);
   }
 
   // --- ApiHost (test/support/esl-server/api.ts) -------------------------------------------

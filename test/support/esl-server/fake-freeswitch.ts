@@ -335,12 +335,7 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   }
 
   fileDuration(file: string): number | null {
-    const known = this.#files.get(file);
-    if (known !== undefined) return known;
-    const silence = /^silence_stream:\/\/(\d+)/.exec(file);
-    if (silence) return Number(silence[1]);
-    if (file.startsWith('tone_stream://')) return 200;
-    return null;
+    return mediaFileMs(this.#files, file);
   }
 
   destroyed(channel: SimChannel): void {
@@ -373,4 +368,19 @@ export class FakeFreeSwitch implements ChannelHost, ListenerHost, ApiHost {
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
+}
+
+/**
+ * How long a playback of `file` lasts, in ms: a known file's length,
+ * `silence_stream://<ms>`, 200 ms for a `tone_stream://`; null when the file
+ * does not exist (playback answers FILE NOT FOUND). Shared with the bench's
+ * light player.
+ */
+export function mediaFileMs(files: ReadonlyMap<string, number>, file: string): number | null {
+    const known = files.get(file);
+    if (known !== undefined) return known;
+    const silence = /^silence_stream:\/\/(\d+)/.exec(file);
+    if (silence) return Number(silence[1]);
+    if (file.startsWith('tone_stream://')) return 200;
+    return null;
 }
