@@ -126,7 +126,7 @@ export function playAndGetDigitsArg(file: string, keys: string, waitMs: number):
  * The `multiset` argument for these variables, in order: mod_dptools splits
  * it on spaces and sets each `name=value` as `set` does, an empty value
  * unsetting the variable (base_set). One application instead of one per
- * variable: each costs the parked channel's next frame (up to 20 ms).
+ * variable: each is a round trip on the socket.
  * Names and values are ours (DTMF keys); one holding a space or `=` in the
  * name would be split or misread, so it is refused rather than sent.
  */
@@ -227,11 +227,10 @@ class EslDialogue implements DialogueChannel {
       // it opened this socket: CHANNEL_DATA carries every variable) are put
       // back afterwards.
       //
-      // Each execute waits for the parked channel's next frame, so the
-      // commands are sent together: with event-lock FreeSWITCH runs queued
-      // applications one after the other in one pass
-      // (switch_ivr_parse_all_events), and the notice starts a frame after
-      // the socket is ready instead of three.
+      // The commands are sent together, so the notice waits for one round
+      // trip instead of three: with event-lock FreeSWITCH runs queued
+      // applications one after the other (switch_ivr_parse_all_events), so
+      // the terminators are set before the notice starts.
       const before = this.#terminatorsAtConnect();
       const restore = () => this.session.execute(before === null ? 'unset' : 'set', before === null ? 'playback_terminators' : `playback_terminators=${before}`, t);
       try {
@@ -245,7 +244,7 @@ class EslDialogue implements DialogueChannel {
       }
       if (this.#gone) return { kind: 'hangup' };
       // One DTMF character: safe to read with getvar (no line break can be in it). Never logged.
-      // getvar is answered at once by the socket's thread; the restore runs at the next frame.
+      // getvar is answered by the socket's thread; the restore runs on the channel, in turn.
       const [, cut] = await Promise.all([restore(), this.session.getvar('playback_terminator_used', t)]);
       if (cut !== null && cut !== '' && keys.includes(cut.slice(0, 1))) return { kind: 'key', key: cut.slice(0, 1) };
       // Then the wait for a key, with a silent prompt any key may end.
