@@ -27,6 +27,17 @@ export class CallRegistry implements CallHandlers {
   readonly #legs = new Map<string, CallSession>();
   readonly #unknownAgents = new Set<string>();
   readonly #monitors: MonitorRegister;
+  /**
+   * An inventory of the PBX is a snapshot taken over a round trip: a call
+   * that opened after it was asked for is missing from it, and a call that
+   * hung up since may still be in it. Each session's opening and each hangup
+   * gets a number from one counter, so reconcile judges only what the
+   * snapshot could see.
+   */
+  #seq = 0;
+  readonly #openedAt = new WeakMap<CallSession, number>();
+  readonly #hungUpAt = new Map<string, number>();
+  #inventoriesOut = 0;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -47,7 +58,7 @@ export class CallRegistry implements CallHandlers {
       return;
     }
     const session = new CallSession(channel.info, this.#deps);
-    this.#sessions.set(channel.info.callId, session);
+    this.#open(channel.info.callId, session);
     await session.runDialogue(channel, requestedAt);
   }
 
@@ -150,8 +161,13 @@ export class CallRegistry implements CallHandlers {
       paused,
       entry?.pauses ?? [],
     );
-    this.#sessions.set(info.callId, session);
+    this.#open(info.callId, session);
     return session;
+  }
+
+  #open(callId: string, session: CallSession): void {
+    this.#openedAt.set(session, ++this.#seq);
+    this.#sessions.set(callId, session);
   }
 
   #journalEntry(recordingId: string): JournalEntry | undefined {
@@ -171,20 +187,40 @@ export class CallRegistry implements CallHandlers {
     return session.paymentExit();
   }
 
-  /** Adopts recordings found on the PBX after a restart or reconnect; drops sessions whose channel is gone. */
-  reconcile(running: readonly RunningRecording[], liveCallIds: ReadonlySet<string>): void {
-    for (const r of running) {
-      if (this.#sessions.has(r.info.callId)) continue;
-      this.#adopt(r.info, r.recordingId, r.paused);
-    }
-    for (const [callId, session] of this.#sessions) {
-      if (!liveCallIds.has(callId)) this.#track(session.hangup(), callId);
+  /**
+   * Asks the PBX what runs now (`inventory`), then adopts the recordings it
+   * found that no session holds and drops the sessions whose channel is gone.
+   * Only what the snapshot could see is judged: a session opened while it
+   * was on its way is kept (dropping it ended a consent dialogue in progress,
+   * which then told the dialplan "record" with no recording), and a recording
+   * whose call hung up meanwhile is not adopted (the journal's orphan
+   * recovery takes its file). Returns the snapshot, less those recordings.
+   */
+  async reconcile(inventory: () => Promise<{ running: RunningRecording[]; live: ReadonlySet<string> }>): Promise<{ running: RunningRecording[]; live: ReadonlySet<string> }> {
+    const asked = this.#seq;
+    this.#inventoriesOut++;
+    try {
+      const snapshot = await inventory();
+      const hungUpSince = (callId: string) => (this.#hungUpAt.get(callId) ?? -1) > asked;
+      const running = snapshot.running.filter((r) => !hungUpSince(r.info.callId));
+      for (const r of running) {
+        if (this.#sessions.has(r.info.callId)) continue;
+        this.#adopt(r.info, r.recordingId, r.paused);
+      }
+      for (const [callId, session] of this.#sessions) {
+        if ((this.#openedAt.get(session) ?? 0) > asked) continue;
+        if (!snapshot.live.has(callId)) this.#track(session.hangup(), callId);
+      }
+      return { running, live: snapshot.live };
+    } finally {
+      if (--this.#inventoriesOut === 0) this.#hungUpAt.clear();
     }
   }
 
   handle(event: PbxEvent): void {
     switch (event.type) {
       case 'hangup': {
+        if (this.#inventoriesOut > 0) this.#hungUpAt.set(event.callId, ++this.#seq);
         const s = this.#sessions.get(event.callId);
         if (s) {
           this.#track(s.hangup(), event.callId);

@@ -283,6 +283,12 @@ export class CallSession {
     } else if (this.#state.kind === 'dialogue') {
       this.#to('skip', { kind: 'unrecorded', reason: decision.reason });
     }
+    if (this.#state.kind === 'ended' && vars.CALLVAULT_RECORDING_ID === undefined && vars.CALLVAULT_DECISION !== 'skip') {
+      // The channel hung up during the dialogue: nothing was started, so the
+      // dialplan (and the CDR it leaves) must not read "record".
+      vars.CALLVAULT_DECISION = 'skip';
+      vars.CALLVAULT_REASON = 'caller-hung-up';
+    }
     try {
       await channel.setOutcome(vars);
     } catch (err) {

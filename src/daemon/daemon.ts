@@ -161,8 +161,7 @@ export class Daemon {
 
   async #reconcile(): Promise<void> {
     try {
-      const { running, live } = await this.#parts.adapter.inventory();
-      this.registry.reconcile(running, live);
+      const { running, live } = await this.registry.reconcile(() => this.#parts.adapter.inventory());
       this.#parts.logger.info({ running: running.length, live: live.size }, 'pbx: reconciled calls in progress');
       const adapter = this.#parts.adapter;
       const marksOf = adapter.pauseMarks ? (id: string) => adapter.pauseMarks!(id) : undefined;

@@ -42,7 +42,7 @@ for (const raw of ['01 23 45 67 89', '0123456789', '0033123456789', '+33 (0)1 23
     // A new daemon: the PBX still reports the caller ID as it gave it; the journal has E.164.
     const after = capture();
     const second = new CallRegistry({ ...deps, logger: after.logger, journal });
-    second.reconcile([{ info, recordingId, paused: false }], new Set([info.callId]));
+    await second.reconcile(async () => ({ running: [{ info, recordingId, paused: false }], live: new Set([info.callId]) }));
     assert.equal(second.get(info.callId)?.state.kind, 'recording');
     // Payment after a restart without reconcile: adoption by recording id alone, caller from the journal.
     const third = capture();
