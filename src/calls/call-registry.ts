@@ -7,7 +7,7 @@
  */
 import { decideMonitor } from '../policy/monitor.js';
 import { MonitorRegister } from './monitor-register.js';
-import type { AgentAnswer, AgentLeg, MonitorAnswer, MonitorRequest, CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, RunningRecording } from '../pbx/call-control.js';
+import type { AgentAnswer, AgentLeg, MonitorAnswer, MonitorRequest, CallHandlers, CallInfo, DialogueChannel, PaymentRequest, PauseAnswer, PauseMark, PbxEvent, PbxInventory, RunningRecording } from '../pbx/call-control.js';
 import { applyPauseMarks } from './pause-marks.js';
 import { CallSession, type SessionDeps } from './call-session.js';
 import type { ConsentOutcome, FinalDecision } from '../policy/consent.js';
@@ -196,7 +196,7 @@ export class CallRegistry implements CallHandlers {
    * whose call hung up meanwhile is not adopted (the journal's orphan
    * recovery takes its file). Returns the snapshot, less those recordings.
    */
-  async reconcile(inventory: () => Promise<{ running: RunningRecording[]; live: ReadonlySet<string> }>): Promise<{ running: RunningRecording[]; live: ReadonlySet<string> }> {
+  async reconcile(inventory: () => Promise<PbxInventory>): Promise<PbxInventory> {
     const asked = this.#seq;
     this.#inventoriesOut++;
     try {

@@ -167,6 +167,9 @@ export interface RunningRecording {
   paused: boolean;
 }
 
+/** What the PBX runs now, as one snapshot: the recordings in progress and the ids of live calls. */
+export interface PbxInventory { running: RunningRecording[]; live: ReadonlySet<string> }
+
 /**
  * What the dialplan noted about a recording on its own, where it outlives
  * the call (Asterisk: AstDB `callvault/<id>`): the payment pause failed
@@ -192,7 +195,7 @@ export interface PbxAdapter {
   /** Starts listening (FastAGI / outbound ESL) and attaching (AMI / inbound ESL). */
   start(handlers: CallHandlers, onEvent: (event: PbxEvent) => void): Promise<void>;
   /** Recordings running now and the ids of live calls, to reconcile after a (re)connect. */
-  inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }>;
+  inventory(): Promise<PbxInventory>;
   link(): LinkStatus;
   /** The dialplan's own notes on a recording (PauseMark); absent when the PBX keeps none. */
   pauseMarks?(recordingId: string): Promise<PauseMark[]>;

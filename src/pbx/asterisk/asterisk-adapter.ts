@@ -18,7 +18,7 @@ import { isCallvaultError } from '../../errors.js';
 import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import { preciseNow, AGENT_STEP_DEADLINE_MS, type AgentAnswer, type AgentLeg, type AgentPromptName, type AnswerRecordingControl, type MonitorMode, type MonitorRequest, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { preciseNow, AGENT_STEP_DEADLINE_MS, type AgentAnswer, type AgentLeg, type AgentPromptName, type AnswerRecordingControl, type MonitorMode, type MonitorRequest, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type PaymentRequest, type PauseMark, type PbxAdapter, type PbxEvent, type RecordingControl, type PbxInventory, type RunningRecording } from '../call-control.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { AmiClient } from './ami-client.js';
 import { FastAgiServer, type AgiChannel } from './fastagi-server.js';
@@ -413,7 +413,7 @@ export class AsteriskAdapter implements PbxAdapter {
     this.#emit({ type: 'recording-finished', callId, recordingId: t.recordingId });
   }
 
-  async inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }> {
+  async inventory(): Promise<PbxInventory> {
     const channels = await this.ami.status({ variables: VARS });
     const live = new Set<string>();
     const running: RunningRecording[] = [];

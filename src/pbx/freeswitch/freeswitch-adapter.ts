@@ -25,7 +25,7 @@ import type { CallerInput, PromptName } from '../../policy/consent.js';
 import { isRecordingId } from '../../calls/recording-id.js';
 import { chooseLanguage } from '../../policy/language.js';
 import { PROMPT_LANGUAGES } from '../../config/schema.js';
-import { AGENT_STEP_DEADLINE_MS, preciseNow, type AgentAnswer, type AgentLeg, type AnswerRecordingControl, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type MonitorAnswer, type PauseMark, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type RunningRecording } from '../call-control.js';
+import { AGENT_STEP_DEADLINE_MS, preciseNow, type AgentAnswer, type AgentLeg, type AnswerRecordingControl, type CallHandlers, type CallInfo, type DialogueChannel, type LinkStatus, type MonitorAnswer, type PauseMark, type PaymentRequest, type PbxAdapter, type PbxEvent, type RecordingControl, type PbxInventory, type RunningRecording } from '../call-control.js';
 import { agentLegOf, agentLegSets, noticeFile, periodicBeepFile } from './agent-step.js';
 import { eavesdropSets, monitorRequestOf } from './monitor-gate.js';
 import { EslOutboundServer, type ChannelData, type EslOutboundSession } from './esl-outbound-server.js';
@@ -677,7 +677,7 @@ export class FreeSwitchAdapter implements PbxAdapter {
     if (!t.finished) this.#emit({ type: 'recording-finished', callId, recordingId: t.recordingId });
   }
 
-  async inventory(): Promise<{ running: RunningRecording[]; live: Set<string> }> {
+  async inventory(): Promise<PbxInventory> {
     const rows = parseShowChannels(await this.inbound.api('show channels as json'));
     const live = new Set<string>();
     const running: RunningRecording[] = [];

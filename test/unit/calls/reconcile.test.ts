@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallRegistry } from '../../../src/calls/call-registry.js';
 import { RecordingJournal } from '../../../src/calls/recording-journal.js';
-import type { RunningRecording } from '../../../src/pbx/call-control.js';
+import type { PbxInventory, RunningRecording } from '../../../src/pbx/call-control.js';
 import type { CallerInput, PromptName } from '../../../src/policy/consent.js';
 import { FakeControl, FakeDialogue, callInfo, makeDeps } from '../../support/fake-call.js';
 
@@ -33,8 +33,8 @@ class HeldDialogue extends FakeDialogue {
 
 /** An inventory the test answers when it chooses. */
 function heldInventory() {
-  let answer: (v: { running: RunningRecording[]; live: ReadonlySet<string> }) => void = () => undefined;
-  const reply = new Promise<{ running: RunningRecording[]; live: ReadonlySet<string> }>((resolve) => { answer = resolve; });
+  let answer: (v: PbxInventory) => void = () => undefined;
+  const reply = new Promise<PbxInventory>((resolve) => { answer = resolve; });
   return { ask: () => reply, answer };
 }
 
